@@ -1,6 +1,8 @@
 // Package ggml describes ggml tensor types: their numeric ids as stored in GGUF
 // files, their block geometry, and (in the other files of this package) the
-// scalar dequantisers and quantisers that define each block layout.
+// scalar dequantisers and quantisers that define each block layout (Dequantize,
+// Quantize, bit-exact with llama.cpp's reference code) and the CPU kernels that
+// multiply quantised weights with float32 activations (Dot, MatVec, MatMul).
 //
 // The block layouts follow llama.cpp's ggml-common.h; the scalar code is the
 // specification every faster path (CPU dot products, WGSL kernels) is tested against.

@@ -1,0 +1,346 @@
+package ggml
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestQuantizeHandWorked(t *testing.T) {
+	tests := []struct {
+		name string
+		typ  Type
+		in   []float32
+		want []byte
+	}{
+		{
+			name: "Q8_0 rounds halves away from zero",
+			typ:  Q8_0,
+			// amax = 127 → d = 1 (0x3c00); round(-63.5) = -64, round(0.5) = 1, round(-0.5) = -1.
+			in:   set(filled(32, 0), map[int]float32{0: 127, 1: -63.5, 2: 0.5, 3: -0.5}),
+			want: cat(le16(h1), []byte{127, 0xc0, 1, 0xff}, make([]byte, 28)),
+		},
+		{
+			name: "Q4_0 negative extreme",
+			typ:  Q4_0,
+			// max = -8 → d = -8/-8 = 1; q = trunc(x+8.5): -8→0, 7→15, 0.4→8, 0.5→9,
+			// -0.5→8, 0→8; element 16 = 3.49→11. qs[j] = q[j] | q[j+16]<<4.
+			in:   set(filled(32, 0), map[int]float32{0: -8, 1: 7, 2: 0.4, 3: 0.5, 4: -0.5, 16: 3.49}),
+			want: cat(le16(h1), []byte{0xb0, 0x8f, 0x88, 0x89, 0x88}, fill(11, 0x88)),
+		},
+		{
+			name: "Q4_0 positive extreme clamps the opposite end",
+			typ:  Q4_0,
+			// max = 8 → d = -1 (0xbc00), id = -1: 8→trunc(0.5)=0; -8→trunc(16.5)=16,
+			// clamped to 15 (decodes to -7: the format's one-step asymmetry).
+			in:   set(filled(32, 0), map[int]float32{0: 8, 1: -8}),
+			want: cat(le16(hm1), []byte{0x80, 0x8f}, fill(14, 0x88)),
+		},
+		{
+			name: "Q4_1 spans min to max",
+			typ:  Q4_1,
+			// min = -1, max = 6.5 → d = 7.5/15 = 0.5, m = -1; q = trunc((x+1)·2 + 0.5):
+			// -1→0, 6.5→15, 0→2, 0.25→3 (2.5 rounds up). Others are 0 → 2.
+			in:   set(filled(32, 0), map[int]float32{0: -1, 1: 6.5, 2: 0.25, 16: 6.5}),
+			want: cat(le16(h0_5), le16(hm1), []byte{0xf0, 0x2f, 0x23}, fill(13, 0x22)),
+		},
+		{
+			name: "Q5_0 high bits",
+			typ:  Q5_0,
+			// max = -16 → d = 1; q = trunc(x+16.5): -16→0, 15→31 (high bit 1), 0→16 (high bit 1).
+			// qh has every bit set except bit 0 (element 0).
+			in:   set(filled(32, 0), map[int]float32{0: -16, 1: 15}),
+			want: cat(le16(h1), []byte{0xfe, 0xff, 0xff, 0xff, 0x00, 0x0f}, make([]byte, 14)),
+		},
+		{
+			name: "Q5_1 high bits",
+			typ:  Q5_1,
+			// min = 0, max = 31 → d = 1, m = 0; q = trunc(x+0.5): 0→0, 31→31, 16→16, 2.5→3.
+			// qh: bits 1 (31) and 2 (16).
+			in:   set(filled(32, 0), map[int]float32{1: 31, 2: 16, 3: 2.5}),
+			want: cat(le16(h1), le16(0), []byte{0x06, 0, 0, 0, 0x00, 0x0f, 0x00, 0x03}, make([]byte, 12)),
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Quantize(tc.typ, tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, tc.want) {
+				t.Errorf("got  % x\nwant % x", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNearestIntTiesToEven(t *testing.T) {
+	tests := []struct {
+		in   float32
+		want int32
+	}{
+		{0.5, 0}, {1.5, 2}, {2.5, 2}, {-0.5, 0}, {-1.5, -2}, {-2.5, -2},
+		{3.7, 4}, {-3.7, -4}, {0.49999997, 0}, {4194303, 4194303}, {-4194303, -4194303},
+	}
+	for _, tc := range tests {
+		if got := nearestInt(tc.in); got != tc.want {
+			t.Errorf("nearestInt(%v) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestQuantizeErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		typ     Type
+		in      []float32
+		wantErr error
+	}{
+		{"unsupported", Q3_K, make([]float32, 256), ErrUnsupportedType},
+		{"unknown", Type(77), make([]float32, 1), ErrUnsupportedType},
+		{"partial block", Q4_K, make([]float32, 255), nil},
+		{"NaN in block format", Q8_0, set(filled(32, 0), map[int]float32{5: float32(math.NaN())}), nil},
+		{"Inf in block format", Q6_K, set(filled(256, 0), map[int]float32{9: float32(math.Inf(-1))}), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Quantize(tc.typ, tc.in)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Errorf("error %q does not wrap %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// testRows returns rows of test data of n elements each: Gaussian, Gaussian with
+// rare large outliers, uniform positive, all zero, constant, and tiny values.
+func testRows(n int) map[string][]float32 {
+	r := rand.New(rand.NewPCG(7, 11))
+	gen := func(f func(i int) float32) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = f(i)
+		}
+		return x
+	}
+	return map[string][]float32{
+		"gaussian": gen(func(int) float32 { return float32(r.NormFloat64()) }),
+		"outliers": gen(func(int) float32 {
+			v := r.NormFloat64() * 0.02
+			if r.IntN(50) == 0 {
+				v *= 40
+			}
+			return float32(v)
+		}),
+		"uniform positive": gen(func(int) float32 { return float32(1 + r.Float64()) }),
+		"zero":             make([]float32, n),
+		"constant":         filled(n, -0.75),
+		"small":            gen(func(int) float32 { return float32(r.NormFloat64() * 1e-3) }),
+	}
+}
+
+// f16Rel is the largest relative error of rounding a normal value to binary16.
+const f16Rel = 0x1p-11
+
+// TestQuantizeRoundTripBounds checks, for every element, an error bound derived
+// from each format's step size. Test data keeps block scales in the binary16
+// normal range, where rounding a scale costs at most f16Rel of it.
+func TestQuantizeRoundTripBounds(t *testing.T) {
+	// bound returns the allowed |x - decoded| for element i of a 32-element block
+	// with absolute maximum amax, minimum lo and maximum hi.
+	type boundFunc func(amax, lo, hi float32) float64
+	simple := []struct {
+		typ   Type
+		bound boundFunc
+	}{
+		// d = amax/127, |q| ≤ 127: half a step from rounding, plus q·(d rounded to f16).
+		{Q8_0, func(amax, _, _ float32) float64 { d := float64(amax) / 127; return d/2 + 127*d*f16Rel }},
+		// d = amax/8: the element opposite the extreme lands one full step away
+		// (level 16 is clamped to 15); others are within half a step; |q-8| ≤ 8.
+		{Q4_0, func(amax, _, _ float32) float64 { d := float64(amax) / 8; return d + 8*d*f16Rel }},
+		// As Q4_0 with 32 levels: d = amax/16, |q-16| ≤ 16.
+		{Q5_0, func(amax, _, _ float32) float64 { d := float64(amax) / 16; return d + 16*d*f16Rel }},
+		// d = (max-min)/15, levels cover [min, max]: half a step, plus q ≤ 15 times
+		// the rounding of d, plus the rounding of the stored min.
+		{Q4_1, func(_, lo, hi float32) float64 {
+			d := float64(hi-lo) / 15
+			return d/2 + 15*d*f16Rel + math.Abs(float64(lo))*f16Rel
+		}},
+		{Q5_1, func(_, lo, hi float32) float64 {
+			d := float64(hi-lo) / 31
+			return d/2 + 31*d*f16Rel + math.Abs(float64(lo))*f16Rel
+		}},
+	}
+	// float32 arithmetic in the quantiser and decoder adds a few ulps of amax.
+	const f32Slack = 1e-6
+	for name, x := range testRows(1024) {
+		if name == "small" {
+			continue // block scales of 1e-3/127 fall into binary16 subnormals
+		}
+		for _, s := range simple {
+			enc, err := Quantize(s.typ, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := make([]float32, len(x))
+			if err := Dequantize(s.typ, enc, dec); err != nil {
+				t.Fatal(err)
+			}
+			for b := 0; b < len(x); b += 32 {
+				blk := x[b : b+32]
+				_, amax := absMax(blk)
+				lo, hi := minMax(blk)
+				lim := s.bound(amax, lo, hi) + f32Slack*float64(amax)
+				for i, v := range blk {
+					if e := math.Abs(float64(v - dec[b+i])); e > lim {
+						t.Errorf("%s %s: element %d = %v decoded %v, error %g > bound %g", s.typ, name, b+i, v, dec[b+i], e, lim)
+					}
+				}
+			}
+		}
+	}
+}
+
+// grid describes the levels a decoded block element can take: value(l) for l in [0, n).
+type grid struct {
+	n     int
+	value func(l int) float64
+	step  float64 // |value(l+1) - value(l)|
+}
+
+// kGrids reads back the per-element level grid that a k-quant block defines.
+func kGrids(t Type, blk []byte) []grid {
+	out := make([]grid, QK_K)
+	switch t {
+	case Q4_K, Q5_K:
+		n := 16
+		if t == Q5_K {
+			n = 32
+		}
+		d, dmin := float64(halfAt(blk)), float64(halfAt(blk[2:]))
+		for j := range 8 {
+			sc, m := scaleMinK4(j, blk[4:16])
+			dj, mj := d*float64(sc), dmin*float64(m)
+			for i := range 32 {
+				out[32*j+i] = grid{n, func(l int) float64 { return dj*float64(l) - mj }, dj}
+			}
+		}
+	case Q6_K:
+		d := float64(halfAt(blk[q6KBytes-2:]))
+		for j := range 16 {
+			dj := d * float64(int8(blk[QK_K/2+QK_K/4+j]))
+			for i := range 16 {
+				out[16*j+i] = grid{64, func(l int) float64 { return dj * float64(l-32) }, math.Abs(dj)}
+			}
+		}
+	}
+	return out
+}
+
+// TestKQuantsPickNearestLevel checks the defining property of the k-quant
+// reference quantisers: after fitting the scales, every element is re-encoded as
+// the level of its sub-block's stored grid nearest to it. Elements beyond the ends
+// of the grid are clamped; with outliers that can be several steps (6-bit scales
+// relative to the super-block's largest lose the small sub-blocks' resolution),
+// which the reference accepts, so only the nearest-level property is exact.
+// For data without outliers it also bounds the RMS error in units of each
+// element's step by 1/2, the per-element maximum inside the grid.
+func TestKQuantsPickNearestLevel(t *testing.T) {
+	noOutliers := map[string]bool{"gaussian": true, "uniform positive": true, "small": true}
+	for _, typ := range []Type{Q4_K, Q5_K, Q6_K} {
+		for name, x := range testRows(1024) {
+			enc, err := Quantize(typ, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := make([]float32, len(x))
+			if err := Dequantize(typ, enc, dec); err != nil {
+				t.Fatal(err)
+			}
+			var sumSq float64
+			var counted int
+			bs := typ.TypeSize()
+			for b := 0; b < len(x)/QK_K; b++ {
+				grids := kGrids(typ, enc[b*bs:(b+1)*bs])
+				for i, g := range grids {
+					v, got := float64(x[b*QK_K+i]), float64(dec[b*QK_K+i])
+					if g.step == 0 {
+						continue // a zero sub-block scale decodes every element to the offset
+					}
+					best := math.Inf(1)
+					for l := range g.n {
+						best = math.Min(best, math.Abs(v-g.value(l)))
+					}
+					// The quotient (x+dm)/d is formed in float32: 2⁻¹⁶ of a step
+					// covers its rounding for levels up to 63.
+					e := math.Abs(v - got)
+					if e > best+g.step*0x1p-16 {
+						t.Errorf("%s %s element %d: %v decoded %v (error %g), nearest level is %g away",
+							typ, name, b*QK_K+i, v, got, e, best)
+					}
+					sumSq += (e / g.step) * (e / g.step)
+					counted++
+				}
+			}
+			if noOutliers[name] {
+				if rms := math.Sqrt(sumSq / float64(counted)); rms > 0.5 {
+					t.Errorf("%s %s: RMS error %g steps > 0.5", typ, name, rms)
+				}
+			}
+		}
+	}
+}
+
+// TestKQuantsConstantBlock pins the degenerate case: a constant sub-block gets a
+// zero scale and is carried by its min alone, 63·dmin, so the only error is the
+// binary16 rounding of dmin (plus float32 rounding of c/63 and of the product).
+func TestKQuantsConstantBlock(t *testing.T) {
+	const c = -0.75
+	for _, typ := range []Type{Q4_K, Q5_K, Q6_K} {
+		enc, err := Quantize(typ, filled(QK_K, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := make([]float32, QK_K)
+		if err := Dequantize(typ, enc, dec); err != nil {
+			t.Fatal(err)
+		}
+		lim := math.Abs(c) * (f16Rel + 0x1p-20)
+		for i, v := range dec {
+			if e := math.Abs(float64(v) - c); e > lim {
+				t.Errorf("%s element %d decoded %v, error %g > %g", typ, i, v, e, lim)
+			}
+		}
+	}
+}
+
+func TestQuantizeDequantizeExactTypes(t *testing.T) {
+	x := []float32{0, 1, -2.5, 65504, 0x1p-24, float32(math.Inf(1)), 3.140625}
+	for _, typ := range []Type{F32, F16, BF16} {
+		enc, err := Quantize(typ, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := make([]float32, len(x))
+		if err := Dequantize(typ, enc, dec); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range x {
+			want := v
+			switch typ {
+			case F16:
+				want = F16ToF32(F32ToF16(v))
+			case BF16:
+				want = BF16ToF32(F32ToBF16(v))
+			}
+			if dec[i] != want {
+				t.Errorf("%s element %d: %v decoded %v, want %v", typ, i, v, dec[i], want)
+			}
+		}
+	}
+}
