@@ -1,0 +1,104 @@
+package cpu
+
+import (
+	"math"
+
+	"heed/engine/model"
+)
+
+// Attention computes every (query, head) pair independently across the
+// workers, then reduces the Influence mixes over heads in head order.
+func (e *Executor) Attention(a *model.Attention) {
+	pairs := a.N * a.Heads
+	nmix := len(a.Mix)
+	if len(e.mixPart) < pairs*nmix {
+		e.mixPart = make([]float32, pairs*nmix)
+	}
+	ctx, _ := a.K.Shape()
+	e.att = attentionJob{e: e, a: a, ctx: ctx, nmix: nmix}
+	e.pool.run(pairs, minPairsPerWorker, &e.att)
+	for j, mx := range a.Mix {
+		out := data(mx.Out)
+		for t := range a.N {
+			var s float32
+			for h := range a.Heads {
+				s += e.mixPart[(t*a.Heads+h)*nmix+j]
+			}
+			out[a.Pos+t] = s / float32(a.Heads)
+		}
+	}
+}
+
+// attentionJob computes (query, head) pairs [lo, hi) of one Attention.
+type attentionJob struct {
+	e         *Executor
+	a         *model.Attention
+	ctx, nmix int
+}
+
+func (j *attentionJob) do(k, lo, hi int) {
+	scores := j.e.scratchScores(k, j.ctx)
+	for p := lo; p < hi; p++ {
+		j.e.attendOne(j.a, p/j.a.Heads, p%j.a.Heads, scores, j.e.mixPart[p*j.nmix:(p+1)*j.nmix])
+	}
+}
+
+// attendOne is query t, head h: scores over the visible keys, softmax, the
+// weighted sum of values, and Σ_k A[k]·In[k] for every mix into part.
+func (e *Executor) attendOne(a *model.Attention, t, h int, scores, part []float32) {
+	hd, kvd := a.HeadDim, a.KVHeads*a.HeadDim
+	g := h / (a.Heads / a.KVHeads)
+	qpos := a.Pos + t
+	first := 0
+	if a.Window > 0 {
+		first = max(0, qpos-a.Window+1)
+	}
+	q := data(a.Q)[t*a.Heads*hd+h*hd : t*a.Heads*hd+(h+1)*hd]
+	keys, vals := data(a.K), data(a.V)
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	sc := scores[first : qpos+1]
+	for i := range sc {
+		k := first + i
+		sc[i] = dot(q, keys[k*kvd+g*hd:k*kvd+(g+1)*hd]) * scale
+	}
+	if a.Bias != nil {
+		bias := data(a.Bias)[first : qpos+1]
+		for i := range sc {
+			sc[i] += bias[i]
+		}
+	}
+	softmax(sc)
+	out := data(a.Out)[t*a.Heads*hd+h*hd : t*a.Heads*hd+(h+1)*hd]
+	clear(out)
+	for i, w := range sc {
+		k := first + i
+		v := vals[k*kvd+g*hd : k*kvd+(g+1)*hd]
+		for d := range out {
+			out[d] += w * v[d]
+		}
+	}
+	for j, mx := range a.Mix {
+		in := data(mx.In)[first : qpos+1]
+		var s float32
+		for i, w := range sc {
+			s += w * in[i]
+		}
+		part[j] = s
+	}
+}
+
+// softmax normalises x in place, subtracting the maximum first.
+func softmax(x []float32) {
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	var sum float32
+	for i, v := range x {
+		x[i] = float32(math.Exp(float64(v - m)))
+		sum += x[i]
+	}
+	for i := range x {
+		x[i] /= sum
+	}
+}

@@ -1,0 +1,242 @@
+package cpu
+
+import (
+	"math"
+
+	"heed/engine/ggml"
+	"heed/engine/model"
+)
+
+// Minimum work per worker before an operation is split: below this the
+// synchronisation costs more than the arithmetic.
+const (
+	minRowsPerWorker  = 16   // matrix rows of a MatMul
+	minPairsPerWorker = 4    // (query, head) pairs of an Attention
+	minFlopsPerWorker = 8192 // multiply-adds of a MatMul chunk
+)
+
+// batchDecode is the batch size from which decoding a Q8_0 row once to f32
+// and reusing it beats reading its blocks once per vector.
+const batchDecode = 4
+
+func data(b model.Buffer) []float32 { return b.(*buffer).data }
+
+// Embed sets row i of dst to row ids[i] of table.
+func (e *Executor) Embed(dst model.Buffer, table model.Weight, ids []int32) {
+	w, d := table.(*weight), dst.(*buffer)
+	for i, id := range ids {
+		out := d.data[i*d.cols : (i+1)*d.cols]
+		copy(out, w.row(int(id), out))
+	}
+}
+
+// RMSNorm sets dst[i] = x[i] / sqrt(mean(x[i]²) + eps) · gain, summing squares in f64 as ggml does.
+func (e *Executor) RMSNorm(dst, x model.Buffer, gain model.Weight, n int, eps float32) {
+	xb, db, g := x.(*buffer), dst.(*buffer), gain.(*weight).f32
+	dim := xb.cols
+	for i := range n {
+		in, out := xb.data[i*dim:(i+1)*dim], db.data[i*dim:(i+1)*dim]
+		var ss float64
+		for _, v := range in {
+			ss += float64(v) * float64(v)
+		}
+		scale := float32(1 / math.Sqrt(ss/float64(dim)+float64(eps)))
+		for j, v := range in {
+			out[j] = v * scale * g[j]
+		}
+	}
+}
+
+// MatMul sets dst (n, rows) = x (n, cols) · wᵀ, splitting w's rows across workers.
+// Q8_0, Q5_0 and Q4_K rows are read block by block by this package's AVX2 kernels
+// (dot_amd64.s). Other quantised types go through ggml's block-by-block dot
+// products for a single vector (decode); for a batch each weight row is
+// decoded once into worker scratch and reused for all n vectors. F32 rows are
+// used in place.
+func (e *Executor) MatMul(dst model.Buffer, w model.Weight, x model.Buffer, n int) {
+	W := w.(*weight)
+	e.mm = matMulJob{e: e, w: W, x: data(x), y: data(dst), n: n}
+	if W.typ == ggml.Q4_K && useAVX2 {
+		// Q4_K applies each sub-block's minimum through the sums of x per 32.
+		nb := W.cols / 32
+		if len(e.xsum) < n*nb {
+			e.xsum = make([]float32, n*nb)
+		}
+		e.mm.xsum = e.xsum[:n*nb]
+		blockSums(e.mm.x[:n*W.cols], e.mm.xsum)
+	}
+	minRows := max(minRowsPerWorker, minFlopsPerWorker/max(W.cols*n, 1))
+	e.pool.run(W.rows, minRows, &e.mm)
+}
+
+// matMulJob computes rows [lo, hi) of one MatMul.
+type matMulJob struct {
+	e          *Executor
+	w          *weight
+	x, y, xsum []float32 // xsum (n, cols/32): sums of x per 32, for Q4_K
+	n          int
+}
+
+func (j *matMulJob) do(k, lo, hi int) {
+	W, n := j.w, j.n
+	// Q8_0, Q5_0 and Q4_K have vector kernels that read the blocks directly,
+	// for every batch size: cheaper than decoding rows to f32.
+	switch {
+	case W.typ == ggml.Q8_0 && useAVX2 && n >= batchDecode:
+		// A batch decodes each row once and takes f32 dot products with it.
+		scratch := j.e.scratchRow(k, W.cols)[:W.cols]
+		for r := lo; r < hi; r++ {
+			dequantQ8_0(W.raw[r*W.rowBytes:(r+1)*W.rowBytes], scratch)
+			for v := range n {
+				j.y[v*W.rows+r] = dot(scratch, j.x[v*W.cols:(v+1)*W.cols])
+			}
+		}
+		return
+	case (W.typ == ggml.Q8_0 || W.typ == ggml.Q5_0) && useAVX2:
+		kernel := dotQ8_0
+		if W.typ == ggml.Q5_0 {
+			kernel = dotQ5_0
+		}
+		for r := lo; r < hi; r++ {
+			row := W.raw[r*W.rowBytes : (r+1)*W.rowBytes]
+			for v := range n {
+				j.y[v*W.rows+r], _ = kernel(row, j.x[v*W.cols:(v+1)*W.cols])
+			}
+		}
+		return
+	case W.typ == ggml.Q4_K && useAVX2:
+		nb := W.cols / 32
+		for r := lo; r < hi; r++ {
+			row := W.raw[r*W.rowBytes : (r+1)*W.rowBytes]
+			for v := range n {
+				j.y[v*W.rows+r], _ = dotQ4_K(row, j.x[v*W.cols:(v+1)*W.cols], j.xsum[v*nb:(v+1)*nb])
+			}
+		}
+		return
+	}
+	if n == 1 && W.f32 == nil {
+		ggml.MatVec(W.typ, W.raw[lo*W.rowBytes:hi*W.rowBytes], hi-lo, W.cols, j.x[:W.cols], j.y[lo:hi])
+		return
+	}
+	scratch := j.e.scratchRow(k, W.cols)
+	for r := lo; r < hi; r++ {
+		row := W.row(r, scratch)
+		for v := range n {
+			j.y[v*W.rows+r] = dot(row, j.x[v*W.cols:(v+1)*W.cols])
+		}
+	}
+}
+
+// blockSums sets xsum[i] to the sum of x[32i:32i+32], in order.
+func blockSums(x, xsum []float32) {
+	for i := range xsum {
+		var s float32
+		for _, v := range x[32*i : 32*i+32] {
+			s += v
+		}
+		xsum[i] = s
+	}
+}
+
+// dotGo is the portable f32 dot product, four accumulators in a fixed order.
+// dot (per architecture) uses it where no vector kernel applies.
+func dotGo(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// AddBias adds b to each of n rows of dst.
+func (e *Executor) AddBias(dst model.Buffer, b model.Weight, n int) {
+	d, bias := dst.(*buffer), b.(*weight).f32
+	for i := range n {
+		row := d.data[i*d.cols : (i+1)*d.cols]
+		for j := range row {
+			row[j] += bias[j]
+		}
+	}
+}
+
+// RoPE rotates the first r.Dims dimensions of every head of n rows of x.
+func (e *Executor) RoPE(x model.Buffer, n, heads int, pos int, r *model.Rope) {
+	xb, inv := x.(*buffer), data(r.InvFreq)
+	half := r.Dims / 2
+	if len(e.cos) < half {
+		e.cos, e.sin = make([]float32, half), make([]float32, half)
+	}
+	for i := range n {
+		p := float64(pos + i)
+		for j := range half {
+			s, c := math.Sincos(p * float64(inv[j]))
+			e.cos[j], e.sin[j] = float32(c), float32(s)
+		}
+		row := xb.data[i*xb.cols : (i+1)*xb.cols]
+		for h := range heads {
+			v := row[h*r.HeadDim : (h+1)*r.HeadDim]
+			for j := range half {
+				a, b := 2*j, 2*j+1 // adjacent pairs (GGML mode 0)
+				if r.NeoX {
+					a, b = j, j+half // halves (GGML mode 2)
+				}
+				x0, x1 := v[a], v[b]
+				v[a] = x0*e.cos[j] - x1*e.sin[j]
+				v[b] = x0*e.sin[j] + x1*e.cos[j]
+			}
+		}
+	}
+}
+
+// SiLUMul sets gate = silu(gate)·up.
+func (e *Executor) SiLUMul(gate, up model.Buffer, count int) {
+	g, u := data(gate)[:count], data(up)[:count]
+	for i, v := range g {
+		g[i] = v / (1 + float32(math.Exp(float64(-v)))) * u[i]
+	}
+}
+
+// Add sets dst += x.
+func (e *Executor) Add(dst, x model.Buffer, count int) {
+	d, s := data(dst)[:count], data(x)[:count]
+	for i := range d {
+		d[i] += s[i]
+	}
+}
+
+// L1Norm sets dst[i] = Σ_j |x[i,j]|, summed in f64.
+func (e *Executor) L1Norm(dst, x model.Buffer, n int) {
+	xb, d := x.(*buffer), data(dst)
+	for i := range n {
+		var s float64
+		for _, v := range xb.data[i*xb.cols : (i+1)*xb.cols] {
+			s += math.Abs(float64(v))
+		}
+		d[i] = float32(s)
+	}
+}
+
+// Blend is one layer of the Influence (or, with nil weights, Rollout) recursion.
+func (e *Executor) Blend(dst, prev, mixed, wPrev, wMixed model.Buffer, pos, n int) {
+	d, p, m := data(dst), data(prev), data(mixed)
+	for i := range n {
+		k := pos + i
+		a, b := float32(0.5), float32(0.5)
+		if wPrev != nil {
+			a, b = data(wPrev)[i], data(wMixed)[i]
+		}
+		if a+b == 0 {
+			d[k] = p[k]
+			continue
+		}
+		d[k] = (a*p[k] + b*m[k]) / (a + b)
+	}
+}

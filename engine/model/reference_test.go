@@ -1,0 +1,277 @@
+package model_test
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"heed/engine/gguf"
+	"heed/engine/model"
+)
+
+// reference is a deliberately naive forward pass over the whole sequence at
+// once, in float64, with weights decoded to f32 straight from the file and
+// every T×T attention matrix kept. It shares no code with Forward or the CPU
+// executor and is the oracle for both, and for Influence and Rollout.
+type reference struct {
+	cfg model.Config
+	w   map[string][]float32
+}
+
+func loadReference(t *testing.T, f *gguf.File) *reference {
+	t.Helper()
+	cfg, err := model.ReadConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &reference{cfg: cfg, w: map[string][]float32{}}
+	get := func(name string) {
+		info, ok := f.Tensor(name)
+		if !ok {
+			return
+		}
+		v, err := f.ReadTensorF32(info)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		r.w[name] = v
+	}
+	for _, n := range []string{"token_embd.weight", "output_norm.weight", "output.weight", "rope_freqs.weight"} {
+		get(n)
+	}
+	for l := range cfg.NumLayers {
+		for _, n := range []string{"attn_norm.weight", "attn_q.weight", "attn_k.weight", "attn_v.weight",
+			"attn_q.bias", "attn_k.bias", "attn_v.bias", "attn_output.weight",
+			"ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight"} {
+			get(fmt.Sprintf("blk.%d.%s", l, n))
+		}
+	}
+	if _, ok := r.w["output.weight"]; !ok {
+		r.w["output.weight"] = r.w["token_embd.weight"]
+	}
+	if f, ok := r.w["rope_freqs.weight"]; ok {
+		r.cfg.RopeFactors = f
+	}
+	r.cfg.Vocab = len(r.w["token_embd.weight"]) / cfg.Dim
+	return r
+}
+
+// refResult is everything the reference computes.
+type refResult struct {
+	logits     [][]float64   // [token][vocab]
+	infl, roll [][][]float64 // [track][layer][token]
+}
+
+// run computes the whole sequence. bias is over key positions (nil: none),
+// applied in every layer, or only in biasLayers when given; tracks are
+// Influence indicators; lagged uses the previous layer's ‖x‖₁.
+func (r *reference) run(ids []int32, bias []float32, tracks [][]float32, lagged bool, biasLayers ...int) refResult {
+	c := r.cfg
+	T, D, hd := len(ids), c.Dim, c.HeadDim
+	x := make([][]float64, T)
+	for i, id := range ids {
+		x[i] = widen(r.w["token_embd.weight"][int(id)*D : (int(id)+1)*D])
+	}
+	res := refResult{}
+	inf := make([][]float64, len(tracks))
+	rol := make([][]float64, len(tracks))
+	for s, ind := range tracks {
+		inf[s], rol[s] = widen(ind[:T]), widen(ind[:T])
+		res.infl = append(res.infl, nil)
+		res.roll = append(res.roll, nil)
+	}
+	var xnPrev []float64
+	for l := range c.NumLayers {
+		p := func(n string) []float32 { return r.w[fmt.Sprintf("blk.%d.%s", l, n)] }
+		xb := make([][]float64, T)
+		for i := range T {
+			xb[i] = rmsnorm(x[i], p("attn_norm.weight"), float64(c.NormEps))
+		}
+		q := matmul(xb, p("attn_q.weight"), p("attn_q.bias"))
+		k := matmul(xb, p("attn_k.weight"), p("attn_k.bias"))
+		v := matmul(xb, p("attn_v.weight"), p("attn_v.bias"))
+		for i := range T {
+			r.rope(q[i], i, c.Heads)
+			r.rope(k[i], i, c.KVHeads)
+		}
+		// abar is the head-averaged attention matrix (T×T): what Influence must never keep.
+		abar := make([][]float64, T)
+		att := make([][]float64, T)
+		for i := range T {
+			abar[i] = make([]float64, T)
+			att[i] = make([]float64, c.Heads*hd)
+		}
+		group := c.Heads / c.KVHeads
+		for h := range c.Heads {
+			g := h / group
+			for i := range T {
+				logit := make([]float64, T)
+				for j := range T {
+					masked := j > i || (c.SlidingWindow > 0 && i-j >= c.SlidingWindow)
+					if masked {
+						logit[j] = math.Inf(-1)
+						continue
+					}
+					var d float64
+					for e := range hd {
+						d += q[i][h*hd+e] * k[j][g*hd+e]
+					}
+					logit[j] = d / math.Sqrt(float64(hd))
+					if bias != nil && (biasLayers == nil || slices.Contains(biasLayers, l)) {
+						logit[j] += float64(bias[j])
+					}
+				}
+				a := softmax64(logit)
+				for j := range T {
+					abar[i][j] += a[j] / float64(c.Heads)
+					for e := range hd {
+						att[i][h*hd+e] += a[j] * v[j][g*hd+e]
+					}
+				}
+			}
+		}
+		o := matmul(att, p("attn_output.weight"), nil)
+		xn, on := make([]float64, T), make([]float64, T)
+		for i := range T {
+			xn[i], on[i] = l1(xb[i]), l1(o[i])
+		}
+		wx := xn
+		if lagged && l > 0 {
+			wx = xnPrev
+		}
+		for s := range tracks {
+			ni, nr := make([]float64, T), make([]float64, T)
+			for i := range T {
+				var mi, mr float64
+				for j := range T {
+					mi += abar[i][j] * inf[s][j]
+					mr += abar[i][j] * rol[s][j]
+				}
+				ni[i] = (wx[i]*inf[s][i] + on[i]*mi) / (wx[i] + on[i])
+				nr[i] = (rol[s][i] + mr) / 2
+			}
+			inf[s], rol[s] = ni, nr
+			res.infl[s] = append(res.infl[s], ni)
+			res.roll[s] = append(res.roll[s], nr)
+		}
+		xnPrev = xn
+		for i := range T {
+			for e := range D {
+				x[i][e] += o[i][e]
+			}
+		}
+		// SwiGLU feed-forward.
+		for i := range T {
+			xb[i] = rmsnorm(x[i], p("ffn_norm.weight"), float64(c.NormEps))
+		}
+		gate := matmul(xb, p("ffn_gate.weight"), nil)
+		up := matmul(xb, p("ffn_up.weight"), nil)
+		for i := range T {
+			for e := range gate[i] {
+				gv := gate[i][e]
+				gate[i][e] = gv / (1 + math.Exp(-gv)) * up[i][e]
+			}
+		}
+		down := matmul(gate, p("ffn_down.weight"), nil)
+		for i := range T {
+			for e := range D {
+				x[i][e] += down[i][e]
+			}
+		}
+	}
+	for i := range T {
+		xb := rmsnorm(x[i], r.w["output_norm.weight"], float64(c.NormEps))
+		res.logits = append(res.logits, matmul([][]float64{xb}, r.w["output.weight"], nil)[0])
+	}
+	return res
+}
+
+// rope rotates each head of v at position pos, computing angles from the config.
+func (r *reference) rope(v []float64, pos, heads int) {
+	c := r.cfg
+	half := c.RopeDims / 2
+	for h := range heads {
+		x := v[h*c.HeadDim : (h+1)*c.HeadDim]
+		for i := range half {
+			theta := float64(pos) * math.Pow(c.RopeBase, -float64(2*i)/float64(c.RopeDims)) / c.RopeLinear
+			if c.RopeFactors != nil {
+				theta /= float64(c.RopeFactors[i])
+			}
+			a, b := 2*i, 2*i+1
+			if c.RopeNeoX {
+				a, b = i, i+half
+			}
+			x0, x1 := x[a], x[b]
+			x[a] = x0*math.Cos(theta) - x1*math.Sin(theta)
+			x[b] = x0*math.Sin(theta) + x1*math.Cos(theta)
+		}
+	}
+}
+
+func widen(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+func rmsnorm(x []float64, g []float32, eps float64) []float64 {
+	var ss float64
+	for _, v := range x {
+		ss += v * v
+	}
+	s := 1 / math.Sqrt(ss/float64(len(x))+eps)
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = v * s * float64(g[i])
+	}
+	return out
+}
+
+// matmul returns x · wᵀ (+ b) for w stored as rows of len(x[0]).
+func matmul(x [][]float64, w, b []float32) [][]float64 {
+	cols := len(x[0])
+	rows := len(w) / cols
+	out := make([][]float64, len(x))
+	for i, xi := range x {
+		out[i] = make([]float64, rows)
+		for r := range rows {
+			var s float64
+			for c, wv := range w[r*cols : (r+1)*cols] {
+				s += float64(wv) * xi[c]
+			}
+			if b != nil {
+				s += float64(b[r])
+			}
+			out[i][r] = s
+		}
+	}
+	return out
+}
+
+func softmax64(x []float64) []float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = math.Max(m, v)
+	}
+	out := make([]float64, len(x))
+	var sum float64
+	for i, v := range x {
+		out[i] = math.Exp(v - m)
+		sum += out[i]
+	}
+	for i := range out {
+		out[i] /= sum
+	}
+	return out
+}
+
+func l1(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += math.Abs(v)
+	}
+	return s
+}
