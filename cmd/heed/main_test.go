@@ -1,0 +1,132 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"heed/internal/defaultmodel"
+)
+
+func TestExitCodesAndMessages(t *testing.T) {
+	defaultmodel.ForTest(t)
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.gguf")
+	if err := os.WriteFile(garbage, []byte("GGUF\x03\x00\x00\x00truncated"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout []string
+		wantStderr []string
+	}{
+		{"no command", nil, 2, nil, []string{"usage: heed"}},
+		{"help", []string{"help"}, 0, nil, []string{"tokenize", "info", "synth"}},
+		{"unknown command", []string{"frobnicate"}, 2, nil, []string{`unknown command "frobnicate"`}},
+		{"unknown flag", []string{"info", "--nope"}, 2, nil, []string{"flag provided but not defined"}},
+		{"too many arguments", []string{"info", "a.gguf", "b"}, 2, nil, []string{"expected 0 argument"}},
+		{"missing file", []string{"info", filepath.Join(dir, "absent.gguf")}, 1, nil, []string{"heed info:", "absent.gguf"}},
+		{"truncated file", []string{"info", garbage}, 1, nil, []string{"heed info: gguf"}},
+		{"info default model", []string{"info"}, 0,
+			[]string{"architecture  llama", "layers        5", "dim           64", "heads         8 (KV heads 4", "vocab         512"}, nil},
+		{"tokenize with a tag", []string{"tokenize", "Lily had a <!!!->cat<-!!!>."}, 0,
+			[]string{"▁Lily", `span "cat" chars [11,14) Δ=2 → tokens [4,6)`}, nil},
+		{"tokenize with a span flag", []string{"tokenize", "Lily had a cat.", "--span", "0:4:-1.5"}, 0,
+			[]string{`span "Lily" chars [0,4) Δ=-1.5 → tokens [1,2)`}, nil},
+		{"tokenize unbalanced tag", []string{"tokenize", "Lily had a <!!->cat."}, 1, nil, []string{"heed tokenize:", "1:12"}},
+		{"tokenize bad span flag", []string{"tokenize", "x", "--span", "1:2"}, 2, nil, []string{"flag -span", "START:END:DELTA"}},
+		{"chat without a template", []string{"tokenize", "--chat", "hi"}, 2, nil, []string{"no recognised chat template"}},
+		{"unknown template", []string{"tokenize", "--template", "nope", "hi"}, 2, nil, []string{"chatml"}},
+		{"synth bad type", []string{"synth", "--type", "q9_9", filepath.Join(dir, "x.gguf")}, 2, nil, []string{"q9_9"}},
+		{"synth bad shape", []string{"synth", "--shape", "arch=llama,dim=7,heads=2", filepath.Join(dir, "x.gguf")}, 2, nil, []string{"heed synth:"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := heed(t, tc.args...)
+			if code != tc.wantCode {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, stdout, stderr)
+			}
+			for _, w := range tc.wantStdout {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range tc.wantStderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestInfoJSON(t *testing.T) {
+	code, stdout, stderr := heed(t, "info", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got infoJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := infoJSON{Architecture: "llama", Supported: true, Layers: 5, Dim: 64, Heads: 8, KVHeads: 4, Vocab: 512, Tokenizer: "llama", ChatTemplate: "raw"}
+	if got.Architecture != want.Architecture || got.Supported != want.Supported || got.Layers != want.Layers ||
+		got.Dim != want.Dim || got.Heads != want.Heads || got.KVHeads != want.KVHeads || got.Vocab != want.Vocab ||
+		got.Tokenizer != want.Tokenizer || got.ChatTemplate != want.ChatTemplate {
+		t.Errorf("info %+v, want %+v", got, want)
+	}
+	// stories260K: 48 F32 tensors, 292 800 parameters.
+	if got.Parameters != 292800 || len(got.TensorTypes) != 1 || got.TensorTypes[0].Type != "F32" {
+		t.Errorf("parameters %d, tensor types %+v", got.Parameters, got.TensorTypes)
+	}
+}
+
+func TestTokenizeJSON(t *testing.T) {
+	code, stdout, stderr := heed(t, "tokenize", "--json", "Lily had a <!!!->cat<-!!!> and a <?->ball<-?>.")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got tokenizeJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Text != "Lily had a cat and a ball." {
+		t.Errorf("text %q", got.Text)
+	}
+	if len(got.Spans) != 2 {
+		t.Fatalf("spans %+v", got.Spans)
+	}
+	for _, s := range got.Spans {
+		var pieces string
+		for _, tok := range got.Tokens[s.First:s.Last] {
+			pieces += tok.Piece
+		}
+		if strings.TrimPrefix(strings.ReplaceAll(pieces, "▁", " "), " ") != s.Text {
+			t.Errorf("span %q covers tokens %q", s.Text, pieces)
+		}
+	}
+	if got.Spans[0].Delta != 2 || got.Spans[0].Measure || !got.Spans[1].Measure {
+		t.Errorf("span kinds %+v", got.Spans)
+	}
+}
+
+func TestSynthWritesALoadableModel(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "tiny.gguf")
+	code, _, stderr := heed(t, "synth", "--shape", "smollm2-135m,layers=2", "--type", "q4_k", "--seed", "7", out)
+	if code != 0 {
+		t.Fatalf("synth exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := heed(t, "info", out)
+	if code != 0 {
+		t.Fatalf("info exit %d: %s", code, stderr)
+	}
+	for _, w := range []string{"layers        2", "dim           576", "heads         9 (KV heads 3", "Q4_K"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("info lacks %q:\n%s", w, stdout)
+		}
+	}
+}
