@@ -1,0 +1,33 @@
+// Package app is heed's browser app, written with go-app: the same components
+// render on the server (the first paint, before the wasm has loaded) and run in
+// the browser. Today it is the shell: a header and the server's model list.
+package app
+
+import (
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Register routes heed's pages. The wasm client and the server both call it:
+// the server to render the first paint, the client to take over.
+func Register() {
+	goapp.Route("/", func() goapp.Composer { return &Shell{} })
+}
+
+// Shell is the page frame: header, then the model list.
+type Shell struct {
+	goapp.Compo
+}
+
+// Render draws the header and the main area.
+func (s *Shell) Render() goapp.UI {
+	return goapp.Div().Class("heed-shell").Body(
+		goapp.Header().Class("heed-header").Body(
+			goapp.H1().Class("heed-title").Text("heed"),
+			goapp.P().Class("heed-tagline").Text("Steer a language model's attention."),
+		),
+		goapp.Main().Class("heed-main").Body(
+			goapp.H2().Text("Models"),
+			&ModelList{},
+		),
+	)
+}

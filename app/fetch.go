@@ -1,0 +1,62 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"heed/internal/server/api"
+)
+
+// maxListingBytes bounds the listing the client will decode; a directory of a
+// few thousand models stays far below it.
+const maxListingBytes = 4 << 20
+
+// fetchModels asks the server that served page for its model listing.
+// The URL is absolute because the wasm net/http client has no base URL.
+func fetchModels(ctx context.Context, client *http.Client, page *url.URL) ([]api.Model, error) {
+	u := url.URL{Scheme: page.Scheme, Host: page.Host, Path: api.ModelsPath}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("model list: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("model list: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("model list: server answered %s", resp.Status)
+	}
+	var body api.Models
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxListingBytes)).Decode(&body); err != nil {
+		return nil, fmt.Errorf("model list: %w", err)
+	}
+	return body.Models, nil
+}
+
+// formatSize writes a byte count in binary units with three significant
+// digits, as file sizes are usually shown ("1.13 MiB", "4.07 GiB").
+func formatSize(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	v := float64(n) / 1024
+	i := 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f %s", v, units[i])
+	case v >= 10:
+		return fmt.Sprintf("%.1f %s", v, units[i])
+	default:
+		return fmt.Sprintf("%.2f %s", v, units[i])
+	}
+}

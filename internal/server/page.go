@@ -1,0 +1,60 @@
+package server
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Files of the web directory that the page references. app.wasm is built by
+// `GOOS=js GOARCH=wasm go build -o web/app.wasm ./cmd/serve`; the others are
+// committed.
+const (
+	wasmFile       = "app.wasm"
+	wasmGlobalFile = "wasm-global.js"
+	styleFile      = "heed.css"
+	iconSVG        = "icon.svg"
+	icon192        = "icon-192.png"
+	icon512        = "icon-512.png"
+)
+
+// appHandler configures go-app's handler for heed's pages. Every /web/ URL it
+// emits is content-addressed through assets, and its Version is the hash of
+// the whole web directory, so the service worker refreshes exactly when the
+// app changed. The page components are registered by package heed/app.
+func appHandler(assets *Assets) (*app.Handler, error) {
+	for _, name := range []string{wasmFile, wasmGlobalFile, styleFile, iconSVG, icon192, icon512} {
+		if !assets.Has(name) {
+			return nil, fmt.Errorf("web directory lacks %s (build the app first: make %s)", name, "web/app.wasm")
+		}
+	}
+	wasm, err := assets.digest(wasmFile)
+	if err != nil {
+		return nil, fmt.Errorf("web directory: %w", err)
+	}
+	return &app.Handler{
+		Name:        "heed",
+		ShortName:   "heed",
+		Title:       "heed",
+		Description: "Steer a language model's attention: GUIDE and Influence over GGUF models.",
+		Icon: app.Icon{
+			Default:  webPrefix + icon192,
+			Large:    webPrefix + icon512,
+			Maskable: webPrefix + icon512,
+			SVG:      webPrefix + iconSVG,
+		},
+		BackgroundColor: "#f7f7f5",
+		ThemeColor:      "#1d3b53",
+		LoadingLabel:    "Loading heed {progress}%",
+		Styles:          []string{assets.Resolve(webPrefix + styleFile)},
+		// Loaded without defer, so it runs while the page is parsed, before
+		// go-app's deferred loader captures WebAssembly.instantiateStreaming.
+		Scripts:   []string{assets.Resolve(webPrefix + wasmGlobalFile)},
+		Resources: assets,
+		Version:   assets.Version(),
+		// The uncompressed size: with Content-Encoding the Content-Length is the
+		// compressed size, which would push the loader's progress past 100%.
+		WasmContentLength: strconv.FormatInt(wasm.size, 10),
+	}, nil
+}
