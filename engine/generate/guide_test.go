@@ -18,7 +18,7 @@ const guidePrompt = "Once upon a time, there was a girl named Lily. She had a <!
 // span's last-layer Influence scalar rises strictly with Δ.
 func TestGuideSteersStories260K(t *testing.T) {
 	m, tok := stories(t)
-	p, err := prompt.Build(tok, guidePrompt, prompt.Options{})
+	p, err := prompt.Build(tok, guidePrompt, prompt.Options{DeltaMid: prompt.DefaultDeltaMid})
 	if err != nil {
 		t.Fatal(err)
 	}
