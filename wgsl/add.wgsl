@@ -1,0 +1,25 @@
+// Residual add, in place: dst[i] += x[i].
+//
+// Dispatch: one invocation per element, id = (wid.y·nwg.x + wid.x)·WG + lid.
+// Host: (*webgpu.Step).Add. CPU twin: float32 addition in the test.
+
+struct Params {
+    n: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>; // (n,)
+@group(0) @binding(2) var<storage, read> x: array<f32>;         // (n,)
+
+const WG: u32 = 64u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = (wid.y * nwg.x + wid.x) * WG + lid;
+    if (i >= p.n) {
+        return;
+    }
+    dst[i] += x[i];
+}

@@ -1,0 +1,33 @@
+// Byte-level reads from the weight buffer `w: array<u32>` that the including kernel declares.
+//
+// Weights are uploaded exactly as the GGUF file stores them (padded with zeros to a multiple of
+// 4 bytes), so quantised blocks whose size is not a multiple of 4 (Q8_0: 34 bytes, Q4_0: 18,
+// Q6_K: 210) start at any even byte offset. These helpers read little-endian bytes, halves and
+// words at such offsets; every offset passed to w_u16, w_f16 and w_u32 is even.
+// CPU twin: encoding/binary.LittleEndian on the file bytes.
+
+fn w_u8(i: u32) -> u32 {
+    return (w[i >> 2u] >> ((i & 3u) << 3u)) & 0xffu;
+}
+
+fn w_s8(i: u32) -> f32 {
+    return f32(bitcast<i32>(w_u8(i) << 24u) >> 24u);
+}
+
+// i even: a half never straddles two words.
+fn w_u16(i: u32) -> u32 {
+    return (w[i >> 2u] >> ((i & 2u) << 3u)) & 0xffffu;
+}
+
+fn w_f16(i: u32) -> f32 {
+    return unpack2x16float(w_u16(i)).x;
+}
+
+// i even: the word is aligned or straddles two words at a half boundary.
+fn w_u32(i: u32) -> u32 {
+    let j = i >> 2u;
+    if ((i & 2u) == 0u) {
+        return w[j];
+    }
+    return (w[j] >> 16u) | (w[j + 1u] << 16u);
+}
