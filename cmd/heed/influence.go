@@ -65,7 +65,7 @@ func runInfluence(ctx context.Context, e *env, args []string) error {
 	if *asJSON && *asCSV {
 		return usagef("--json and --csv exclude each other")
 	}
-	g, err := loadEngine(e, modelArg, ef.threads)
+	g, err := loadEngine(e, modelArg, ef)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"heed/engine/cpu"
 	"heed/engine/generate"
 	"heed/engine/gguf"
 	"heed/engine/model"
@@ -30,10 +29,12 @@ type engineFlags struct {
 	threads int
 	ctx     int
 	layers  layerList
+	backend *string
 }
 
 func (f *engineFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: one per CPU)")
+	f.backend = addBackendFlag(fs)
+	fs.IntVar(&f.threads, "threads", 0, "CPU worker threads (0: one per CPU)")
 	fs.IntVar(&f.ctx, "ctx", 0, "context length to allocate (0: prompt + max tokens, within the model's)")
 	fs.Var(&f.layers, "layers", "apply GUIDE only in these `LAYERS` (e.g. 0-3,7; default all)")
 }
@@ -83,20 +84,28 @@ func checkLayers(layers []int, n int) error {
 
 // engine is a loaded model ready to run.
 type engine struct {
-	file *gguf.File
-	tok  *tokenizer.Tokenizer
-	exec *cpu.Executor
-	m    *model.Model
+	file    *gguf.File
+	tok     *tokenizer.Tokenizer
+	exec    model.Executor
+	backend string // what runs it, e.g. "cpu (2 threads)"
+	m       *model.Model
 }
 
 func (g *engine) Close() {
-	g.exec.Close()
+	closeExecutor(g.exec)
 	g.file.Close()
 }
 
-// loadEngine opens the model, its tokenizer and its weights on the CPU executor,
-// drawing a progress bar for large files when stderr is a terminal.
-func loadEngine(e *env, path string, threads int) (*engine, error) {
+// closeExecutor releases an executor from openExecutor (for the GPU, its device too).
+func closeExecutor(x model.Executor) {
+	if c, ok := x.(interface{ Close() }); ok {
+		c.Close()
+	}
+}
+
+// loadEngine opens the model, its tokenizer and its weights on the executor the
+// flags name, drawing a progress bar for large files when stderr is a terminal.
+func loadEngine(e *env, path string, ef engineFlags) (*engine, error) {
 	f, err := openModel(path)
 	if err != nil {
 		return nil, err
@@ -106,14 +115,22 @@ func loadEngine(e *env, path string, threads int) (*engine, error) {
 		f.Close()
 		return nil, err
 	}
-	exec := cpu.New(threads)
-	m, err := model.LoadProgress(f, exec, loadProgress(e, path))
+	backend := "cpu"
+	if ef.backend != nil {
+		backend = *ef.backend
+	}
+	exec, desc, err := openExecutor(backend, ef.threads, e.stderr)
 	if err != nil {
-		exec.Close()
 		f.Close()
 		return nil, err
 	}
-	return &engine{file: f, tok: tok, exec: exec, m: m}, nil
+	m, err := model.LoadProgress(f, exec, loadProgress(e, path))
+	if err != nil {
+		closeExecutor(exec)
+		f.Close()
+		return nil, err
+	}
+	return &engine{file: f, tok: tok, exec: exec, backend: desc, m: m}, nil
 }
 
 // progressMinBytes is the model size above which loading shows progress.
@@ -163,7 +180,7 @@ type runJSON struct {
 	Text        string      `json:"text"`
 	Stop        string      `json:"stop_reason"`
 	Timings     timingsJSON `json:"timings"`
-	Threads     int         `json:"threads"`
+	Backend     string      `json:"backend"`
 	Temperature float32     `json:"temperature"`
 	Seed        uint64      `json:"seed"`
 }
@@ -220,7 +237,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if sp.Seed == 0 && sp.Temperature > 0 {
 		sp.Seed = uint64(time.Now().UnixNano())
 	}
-	g, err := loadEngine(e, modelArg, ef.threads)
+	g, err := loadEngine(e, modelArg, ef)
 	if err != nil {
 		return err
 	}
@@ -254,13 +271,13 @@ func runRun(ctx context.Context, e *env, args []string) error {
 			t.PromptTokens, ms(t.Prefill), t.PrefillPerSecond(), ms(t.FirstToken), t.Generated, t.DecodePerSecond(), res.Reason)
 		return err
 	}
-	return writeRunJSON(e.stdout, p, res, gmode, ef.layers, g.exec.Threads(), sp)
+	return writeRunJSON(e.stdout, p, res, gmode, ef.layers, g.backend, sp)
 }
 
-func writeRunJSON(w io.Writer, p *prompt.Prompt, res *generate.Result, mode generate.Mode, layers []int, threads int, sp sample.Params) error {
+func writeRunJSON(w io.Writer, p *prompt.Prompt, res *generate.Result, mode generate.Mode, layers []int, backend string, sp sample.Params) error {
 	t := res.Timings
 	out := runJSON{Prompt: p.Text, PromptIDs: p.IDs, Spans: spansJSON(p), Mode: mode.String(), Layers: layers,
-		Generated: res.IDs, Text: res.Text, Stop: res.Reason, Threads: threads, Temperature: sp.Temperature, Seed: sp.Seed,
+		Generated: res.IDs, Text: res.Text, Stop: res.Reason, Backend: backend, Temperature: sp.Temperature, Seed: sp.Seed,
 		Timings: timingsJSON{PromptTokens: t.PromptTokens, GeneratedTokens: t.Generated,
 			PrefillMS: ms(t.Prefill), FirstTokenMS: ms(t.FirstToken), DecodeMS: ms(t.Decode),
 			PrefillPerSecond: t.PrefillPerSecond(), DecodePerSecond: t.DecodePerSecond()}}
