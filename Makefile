@@ -48,10 +48,12 @@ test: test-deps
 	$(GO) test -count=1 -timeout 60m ./...
 
 # CPU executor vs llama.cpp (node-llama-cpp, pinned in bench/peer) in one run,
-# with this machine's memory bandwidth; see bench/README.md.
+# with this machine's memory bandwidth (bench/README.md); then the WebGPU
+# executor vs the CPU executor on this machine's WebGPU adapter.
 bench:
 	npm ci --ignore-scripts --no-audit --no-fund --prefix bench/peer
 	$(GO) run ./bench -threads 1
+	$(GO) test -run '^$$' -bench 'BenchmarkModel' -benchtime 2x ./engine/webgpu/
 
 lint:
 	$(GO) vet ./...
