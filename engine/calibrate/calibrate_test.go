@@ -3,17 +3,14 @@ package calibrate
 import (
 	"context"
 	"errors"
+	"heed/internal/testmodel"
 	"math"
 	"testing"
 
-	"heed/engine/cpu"
-	"heed/engine/gguf"
 	"heed/engine/guide"
 	"heed/engine/influence"
 	"heed/engine/model"
 	"heed/engine/prompt"
-	"heed/engine/tokenizer"
-	"heed/internal/defaultmodel"
 )
 
 func TestBisectConverges(t *testing.T) {
@@ -87,21 +84,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, text string, span guide.RuneSpan) fixture {
 	t.Helper()
-	f, err := gguf.Open(defaultmodel.ForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	tok, err := tokenizer.FromGGUF(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := cpu.New(2)
-	t.Cleanup(exec.Close)
-	m, err := model.Load(f, exec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := testmodel.Stories(t)
+	m, tok := l.Model, l.Tok
 	plain, err := prompt.Build(tok, text, prompt.Options{DeltaMid: 1, Spans: []guide.RuneSpan{span}})
 	if err != nil {
 		t.Fatal(err)

@@ -3,17 +3,15 @@ package eval
 import (
 	"context"
 	"errors"
+	"heed/internal/testmodel"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
-	"heed/engine/cpu"
 	"heed/engine/ggml"
-	"heed/engine/gguf"
 	"heed/engine/model"
 	"heed/engine/sample"
-	"heed/engine/synth"
 	"heed/engine/tokenizer"
 	"heed/internal/defaultmodel"
 )
@@ -26,44 +24,15 @@ type loaded struct {
 
 func load(t *testing.T, path string) loaded {
 	t.Helper()
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	tok, err := tokenizer.FromGGUF(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := cpu.New(2)
-	t.Cleanup(exec.Close)
-	m, err := model.Load(f, exec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loaded{m, tok}
+	l := testmodel.Load(t, path, nil)
+	return loaded{l.Model, l.Tok}
 }
 
 // tinySynth writes a two-layer synthetic model (random weights, SentencePiece
 // vocabulary with byte fallback, so every corpus text encodes).
 func tinySynth(t *testing.T) string {
 	t.Helper()
-	s, err := synth.ParseShape("arch=llama,layers=2,dim=32,heads=4,kv=2,ffn=64")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "tiny.gguf")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := synth.Write(f, s, ggml.F32, 7); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testmodel.WriteSynth(t, "arch=llama,layers=2,dim=32,heads=4,kv=2,ffn=64", ggml.F32, 7)
 }
 
 func (l loaded) counter(s string) (int, error) {

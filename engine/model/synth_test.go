@@ -5,10 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"heed/internal/testmodel"
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"heed/engine/ggml"
@@ -29,23 +29,7 @@ var synthShapes = []string{
 }
 
 func writeSynth(t *testing.T, spec string, typ ggml.Type) string {
-	t.Helper()
-	s, err := synth.ParseShape(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), strings.NewReplacer(",", "_", "=", "-").Replace(spec)+"-"+typ.String()+".gguf")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := synth.Write(f, s, typ, 3); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testmodel.WriteSynth(t, spec, typ, 3)
 }
 
 // TestSynthModelsMatchReference runs heed synth's model shapes in F32 and two

@@ -2,28 +2,18 @@ package prompt
 
 import (
 	"errors"
+	"heed/internal/testmodel"
 	"strings"
 	"testing"
 
 	"heed/engine/chat"
-	"heed/engine/gguf"
 	"heed/engine/guide"
 	"heed/engine/tokenizer"
-	"heed/internal/defaultmodel"
 )
 
 func storiesTokenizer(t *testing.T) *tokenizer.Tokenizer {
 	t.Helper()
-	f, err := gguf.Open(defaultmodel.ForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	tok, err := tokenizer.FromGGUF(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return testmodel.Stories(t).Tok
 }
 
 // spanTokens returns the pieces of each highlighted token range, joined.

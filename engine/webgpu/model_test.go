@@ -1,17 +1,14 @@
 package webgpu
 
 import (
+	"heed/internal/testmodel"
 	"math"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"heed/engine/cpu"
 	"heed/engine/ggml"
 	"heed/engine/gguf"
 	"heed/engine/model"
-	"heed/engine/synth"
 	"heed/internal/defaultmodel"
 )
 
@@ -59,23 +56,7 @@ func loadOn(t testing.TB, path string) []*model.Model {
 
 // writeSynth writes a heed synth model of spec with matrices of type typ.
 func writeSynth(t testing.TB, spec string, typ ggml.Type) string {
-	t.Helper()
-	s, err := synth.ParseShape(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), strings.NewReplacer(",", "_", "=", "-").Replace(spec)+"-"+typ.String()+".gguf")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := synth.Write(f, s, typ, 3); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testmodel.WriteSynth(t, spec, typ, 3)
 }
 
 // storyTokens is BOS + "Once upon a time, there was a little girl named Lily." in the
