@@ -1,6 +1,8 @@
 // Package app is heed's browser app, written with go-app: the same components
 // render on the server (the first paint, before the wasm has loaded) and run in
-// the browser. Today it is the shell: a header and the server's model list.
+// the browser, where they load a model through HTTP Range requests, edit a
+// GUIDE-tagged prompt, compare generation with and without GUIDE, and show
+// Influence.
 package app
 
 import (
@@ -13,7 +15,7 @@ func Register() {
 	goapp.Route("/", func() goapp.Composer { return &Shell{} })
 }
 
-// Shell is the page frame: header, then the model list.
+// Shell is the page frame: header, then the workbench.
 type Shell struct {
 	goapp.Compo
 }
@@ -25,9 +27,6 @@ func (s *Shell) Render() goapp.UI {
 			goapp.H1().Class("heed-title").Text("heed"),
 			goapp.P().Class("heed-tagline").Text("Steer a language model's attention."),
 		),
-		goapp.Main().Class("heed-main").Body(
-			goapp.H2().Text("Models"),
-			&ModelList{},
-		),
+		goapp.Main().Class("heed-main").Body(NewWorkbench()),
 	)
 }

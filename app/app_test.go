@@ -8,59 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
-
 	"heed/internal/server/api"
 )
-
-func TestModelListRendersEachState(t *testing.T) {
-	models := []api.Model{
-		{Name: "stories260K.gguf", Size: 1185376, Architecture: "llama", Quantization: "F32", Default: true},
-		{Name: "broken.gguf", Size: 10, Error: "unreadable GGUF header"},
-	}
-	tests := []struct {
-		name   string
-		list   *ModelList
-		want   []string
-		absent []string
-	}{
-		{"loading", &ModelList{}, []string{"Loading the model list"}, []string{"<table"}},
-		{"error", &ModelList{status: listError, err: "model list: server answered 500"},
-			[]string{"heed-error", "server answered 500"}, []string{"<table"}},
-		{"empty", &ModelList{status: listLoaded}, []string{"No models yet"}, []string{"<table"}},
-		{"loaded", &ModelList{status: listLoaded, models: models}, []string{
-			"stories260K.gguf", `class="heed-default"`, "1.13 MiB", "llama", "F32",
-			"broken.gguf", "unreadable GGUF header", "10 B",
-		}, []string{"Loading"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			html := goapp.HTMLString(tc.list)
-			for _, w := range tc.want {
-				if !strings.Contains(html, w) {
-					t.Errorf("missing %q in\n%s", w, html)
-				}
-			}
-			for _, a := range tc.absent {
-				if strings.Contains(html, a) {
-					t.Errorf("unexpected %q in\n%s", a, html)
-				}
-			}
-			if strings.Count(html, `class="heed-default"`) > 1 {
-				t.Errorf("more than one default marked")
-			}
-		})
-	}
-}
-
-func TestShellHasTitleAndList(t *testing.T) {
-	html := goapp.HTMLString(&Shell{})
-	for _, w := range []string{`<h1 class="heed-title">heed</h1>`, "<h2>Models</h2>", "Loading the model list"} {
-		if !strings.Contains(html, w) {
-			t.Errorf("missing %q in\n%s", w, html)
-		}
-	}
-}
 
 func TestFetchModels(t *testing.T) {
 	mux := http.NewServeMux()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"heed/internal/server/api"
 )
@@ -60,3 +61,16 @@ func formatSize(n int64) string {
 		return fmt.Sprintf("%.2f %s", v, units[i])
 	}
 }
+
+// listStatus is where the server's model list stands.
+type listStatus int
+
+const (
+	listLoading listStatus = iota
+	listError
+	listLoaded
+)
+
+// listTimeout bounds the listing request; the server answers from memory
+// and directory metadata, so seconds mean it is unreachable.
+const listTimeout = 15 * time.Second

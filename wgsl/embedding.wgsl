@@ -39,8 +39,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     if (r >= p.first_row && r - p.first_row < p.rows) {
         v = dequant8((r - p.first_row) * p.row_bytes, g, p.cols);
     } else if (p.first_row == 0u && r >= p.total_rows) {
+        // A quiet NaN marks an id past the vocabulary. The bits are combined with a
+        // runtime value: WGSL rejects NaN as a compile-time f32 (Chromium's Tint does).
+        let nan = bitcast<f32>(0x7fc00000u | (r & 0u));
         for (var j = 0u; j < 8u; j++) {
-            v[j] = bitcast<f32>(0x7fc00000u);
+            v[j] = nan;
         }
     } else {
         return;

@@ -1,0 +1,139 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"heed/app/session"
+	"heed/engine/generate"
+	"heed/engine/sample"
+)
+
+// generation is the A/B section's state: one column per side.
+type generation struct {
+	maxTokens int
+	tempText  string
+	seed      uint64
+	running   bool
+	err       string
+	cancel    context.CancelFunc
+	cols      [2]column // indexed by session.Side
+}
+
+// column is one side's streamed output.
+type column struct {
+	tokens  []generate.Token
+	done    bool
+	reason  string
+	timings generate.Timings
+}
+
+func (g *generation) reset() {
+	g.running, g.err, g.cancel, g.cols = false, "", nil, [2]column{}
+}
+
+// paintEvery bounds how long streaming goes without giving the browser a
+// chance to paint the new tokens and handle a click on Stop. Tokens are
+// handed to the page in batches at that pace: one re-render and one timer per
+// batch, instead of per token, which would cost more than the model itself.
+const paintEvery = 20 * time.Millisecond
+
+// tokenStream batches one column's streamed tokens for the UI goroutine.
+type tokenStream struct {
+	ctx     goapp.Context
+	col     *column // written on the UI goroutine only
+	pending []generate.Token
+	last    time.Time
+}
+
+func (s *tokenStream) add(t generate.Token) error {
+	s.pending = append(s.pending, t)
+	if time.Since(s.last) >= paintEvery {
+		s.flush()
+	}
+	return nil
+}
+
+// flush hands the pending tokens to the page and lets the browser paint.
+func (s *tokenStream) flush() {
+	batch := s.pending
+	s.pending = nil
+	if len(batch) > 0 {
+		s.ctx.Dispatch(func(goapp.Context) { s.col.tokens = append(s.col.tokens, batch...) })
+	}
+	yieldToBrowser()
+	s.last = time.Now()
+}
+
+// sides in the order they run and are shown.
+var sides = []session.Side{session.Guided, session.Baseline}
+
+// startAB runs the prompt with GUIDE and then without, from the same seed,
+// streaming both into their columns.
+func (w *Workbench) startAB(ctx goapp.Context) {
+	if w.sess == nil || w.built == nil || w.gen.running || w.infl.running {
+		return
+	}
+	temp, err := strconv.ParseFloat(strings.TrimSpace(w.gen.tempText), 32)
+	if err != nil || temp < 0 {
+		w.gen.err = fmt.Sprintf("Temperature must be a number ≥ 0, not %q.", w.gen.tempText)
+		return
+	}
+	opt := session.GenOptions{MaxTokens: w.gen.maxTokens, Sample: sample.Params{Temperature: float32(temp), Seed: w.gen.seed}}
+	s, p := w.sess, w.built
+	w.gen.reset()
+	gctx, cancel := context.WithCancel(ctx)
+	w.gen.running, w.gen.cancel = true, cancel
+	ctx.Async(func() {
+		defer cancel()
+		var failed error
+		for _, side := range sides {
+			st := &tokenStream{ctx: ctx, col: &w.gen.cols[side], last: time.Now()}
+			var res *generate.Result
+			err := safely(func() (err error) {
+				res, err = s.Generate(gctx, p, side, opt, st.add)
+				return err
+			})
+			st.flush()
+			ctx.Dispatch(func(goapp.Context) {
+				c := &w.gen.cols[side]
+				c.done = true
+				if res != nil {
+					c.reason, c.timings = res.Reason, res.Timings
+				}
+			})
+			if err != nil {
+				failed = err
+				break
+			}
+		}
+		ctx.Dispatch(func(goapp.Context) {
+			w.gen.running, w.gen.cancel = false, nil
+			switch {
+			case errors.Is(failed, context.Canceled):
+				w.gen.err = "Stopped."
+			case failed != nil:
+				w.gen.err = "Generation failed: " + failed.Error()
+			}
+		})
+	})
+}
+
+// divergence is the first position where the two columns' tokens differ
+// (the shorter length when one is a prefix of the other).
+func (g *generation) divergence() int {
+	a, b := g.cols[0].tokens, g.cols[1].tokens
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i].ID != b[i].ID {
+			return i
+		}
+	}
+	return n
+}
