@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ func init() {
 func runModels(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "models", "")
 	dir := fs.String("dir", defaultModelsDir(), "models directory")
+	asJSON := fs.Bool("json", false, "print JSON")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -39,12 +41,23 @@ func runModels(_ context.Context, e *env, args []string) error {
 		}
 	}
 	sort.Strings(names)
+	type modelFile struct {
+		Path  string `json:"path"`
+		Bytes int64  `json:"bytes"`
+	}
+	list := []modelFile{}
 	for _, n := range names {
 		info, err := os.Stat(filepath.Join(*dir, n))
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s\t%d bytes\n", filepath.Join(*dir, n), info.Size())
+		list = append(list, modelFile{filepath.Join(*dir, n), info.Size()})
+	}
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(list)
+	}
+	for _, m := range list {
+		fmt.Fprintf(e.stdout, "%s\t%d bytes\n", m.Path, m.Bytes)
 	}
 	return nil
 }
