@@ -43,10 +43,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         b = a + half;
     }
     let theta = f32(p.pos0 + t) * inv_freq[i];
-    let c = cos(theta);
-    let s = sin(theta);
+    let sc = sincos(theta);
+    let s = sc.x;
+    let c = sc.y;
     let x0 = x[a];
     let x1 = x[b];
     x[a] = x0 * c - x1 * s;
     x[b] = x0 * s + x1 * c;
+}
+
+// sincos returns (sin θ, cos θ) to within a few f32 ulps for |θ| up to about
+// 1e4. WGSL lets the built-in sin and cos err by 2⁻¹¹, and SwiftShader does
+// (1.9e-4 seen at small θ), which moves logits by 3e-3 over a few layers.
+// Cody–Waite reduction by π/2 split in three parts, then Taylor polynomials on
+// [−π/4, π/4] (truncation below 3e-9).
+fn sincos(theta: f32) -> vec2<f32> {
+    let k = round(theta * 0.63661977236758134);
+    var r = theta - k * 1.5703125;
+    r = r - k * 4.837512969970703125e-4;
+    r = r - k * 7.54978995489188216e-8;
+    let r2 = r * r;
+    let sn = r * (1.0 + r2 * (-1.0 / 6.0 + r2 * (1.0 / 120.0 + r2 * (-1.0 / 5040.0 + r2 * (1.0 / 362880.0)))));
+    let cs = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24.0 + r2 * (-1.0 / 720.0 + r2 * (1.0 / 40320.0 + r2 * (-1.0 / 3628800.0)))));
+    let q = ((i32(k) % 4) + 4) % 4;
+    if (q == 0) { return vec2<f32>(sn, cs); }
+    if (q == 1) { return vec2<f32>(cs, -sn); }
+    if (q == 2) { return vec2<f32>(-sn, -cs); }
+    return vec2<f32>(-cs, sn);
 }

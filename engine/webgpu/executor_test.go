@@ -166,7 +166,8 @@ func TestWeightTypes(t *testing.T) {
 func limitedDevice(t testing.TB, d *Device, limit uint64) *Device {
 	info := d.Info()
 	info.Limits.MaxStorageBufferBindingSize = limit
-	small := &Device{dev: d.dev, queue: d.queue, info: info, pipelines: map[string]*pipeline{}}
+	// plat is shared too: in the browser every create call pushes error scopes on its GPUDevice.
+	small := &Device{dev: d.dev, queue: d.queue, plat: d.plat, info: info, pipelines: map[string]*pipeline{}}
 	t.Cleanup(func() {
 		small.mu.Lock()
 		defer small.mu.Unlock()

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"heed/engine/ggml"
+	"heed/engine/gguf"
 	"heed/engine/model"
-	"heed/internal/defaultmodel"
 )
 
 // BenchmarkModel reports whole-model prefill and decode tokens/s on each executor (the CPU
@@ -17,17 +17,17 @@ func BenchmarkModel(b *testing.B) {
 	const prompt, decodeContext = 64, 192
 	models := []struct {
 		name string
-		path func(testing.TB) string
+		file func(testing.TB) *gguf.File
 	}{
-		{"stories260K", func(t testing.TB) string { return defaultmodel.ForTest(t) }},
-		{"smollm2-135m-6layers-Q8_0", func(t testing.TB) string { return writeSynth(t, "smollm2-135m,layers=6", ggml.Q8_0) }},
+		{"stories260K", defaultModelFile},
+		{"smollm2-135m-6layers-Q8_0", func(t testing.TB) *gguf.File { return synthFile(t, "smollm2-135m,layers=6", ggml.Q8_0) }},
 	}
 	ids := make([]int32, decodeContext)
 	for i := range ids {
 		ids[i] = int32(1 + (i*37)%500)
 	}
 	for _, mc := range models {
-		ms := loadOn(b, mc.path(b))
+		ms := loadOn(b, mc.file)
 		for bi, m := range ms {
 			for _, influence := range []bool{false, true} {
 				tracks, infl := 0, "off"

@@ -1,7 +1,7 @@
 package webgpu
 
 import (
-	"heed/internal/testmodel"
+	"bytes"
 	"math"
 	"testing"
 
@@ -9,7 +9,7 @@ import (
 	"heed/engine/ggml"
 	"heed/engine/gguf"
 	"heed/engine/model"
-	"heed/internal/defaultmodel"
+	"heed/engine/synth"
 )
 
 // One suite, written against model.Executor, runs every case on the CPU reference and on the
@@ -35,17 +35,18 @@ var backends = []struct {
 	}},
 }
 
-// loadOn opens path and loads it onto each backend.
-func loadOn(t testing.TB, path string) []*model.Model {
+// loadOn opens the backends first (so a missing adapter skips before any model is fetched),
+// then opens the model file and loads it onto each backend.
+func loadOn(t testing.TB, open func(testing.TB) *gguf.File) []*model.Model {
 	t.Helper()
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	execs := make([]model.Executor, len(backends))
+	for i, b := range backends {
+		execs[i] = b.open(t)
 	}
-	t.Cleanup(func() { f.Close() })
+	f := open(t)
 	var ms []*model.Model
-	for _, b := range backends {
-		m, err := model.Load(f, b.open(t))
+	for i, b := range backends {
+		m, err := model.Load(f, execs[i])
 		if err != nil {
 			t.Fatalf("%s: %v", b.name, err)
 		}
@@ -54,9 +55,23 @@ func loadOn(t testing.TB, path string) []*model.Model {
 	return ms
 }
 
-// writeSynth writes a heed synth model of spec with matrices of type typ.
-func writeSynth(t testing.TB, spec string, typ ggml.Type) string {
-	return testmodel.WriteSynth(t, spec, typ, 3)
+// synthFile writes a heed synth model of spec with matrices of type typ (seed 3) into memory
+// and opens it there, so the same tests run where there is no file system (js/wasm).
+func synthFile(t testing.TB, spec string, typ ggml.Type) *gguf.File {
+	t.Helper()
+	s, err := synth.ParseShape(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := synth.Write(&buf, s, typ, 3); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // storyTokens is BOS + "Once upon a time, there was a little girl named Lily." in the
@@ -164,7 +179,7 @@ func compare(t testing.TB, what string, got, want [][]float32, abs, rel float64)
 // modelCase is one model and what to run on it.
 type modelCase struct {
 	name string
-	path func(t testing.TB) string
+	file func(t testing.TB) *gguf.File
 	// logitTol is the absolute logit tolerance; see TestModelsMatchCPU.
 	logitTol float64
 }
@@ -172,7 +187,7 @@ type modelCase struct {
 func synthCase(spec string, typ ggml.Type) modelCase {
 	return modelCase{
 		name:     spec + "/" + typ.String(),
-		path:     func(t testing.TB) string { return writeSynth(t, spec, typ) },
+		file:     func(t testing.TB) *gguf.File { return synthFile(t, spec, typ) },
 		logitTol: 1e-3,
 	}
 }
@@ -190,7 +205,7 @@ func synthCase(spec string, typ ggml.Type) modelCase {
 // dequantisation fault, which moves logits by O(0.1) or more.
 func TestModelsMatchCPU(t *testing.T) {
 	cases := []modelCase{
-		{name: "stories260K", path: func(t testing.TB) string { return defaultmodel.ForTest(t) }, logitTol: 1e-3},
+		{name: "stories260K", file: defaultModelFile, logitTol: 1e-3},
 		synthCase("smollm2-135m,layers=2", ggml.Q8_0),
 		synthCase("smollm2-135m,layers=2", ggml.Q4_K),
 		synthCase("smollm2-135m,layers=2", ggml.Q6_K),
@@ -207,7 +222,7 @@ func TestModelsMatchCPU(t *testing.T) {
 	bias[2], bias[3] = 2, 2
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ms := loadOn(t, c.path(t))
+			ms := loadOn(t, c.file)
 			r := scenario{ids: ids, prefill: 8, bias: bias}
 			want := r.on(t, ms[0])
 			got := r.on(t, ms[1])
@@ -225,11 +240,7 @@ func TestSplitWeightsMatchCPU(t *testing.T) {
 	ids := []int32{1, 300, 17, 99, 99, 4, 250, 511, 8, 42, 3, 77}
 	for _, typ := range []ggml.Type{ggml.Q8_0, ggml.Q5_K} {
 		t.Run(typ.String(), func(t *testing.T) {
-			f, err := gguf.Open(writeSynth(t, "smollm2-135m,layers=1", typ))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := synthFile(t, "smollm2-135m,layers=1", typ)
 			ref := cpu.New(1)
 			defer ref.Close()
 			gpu := newTestExecutor(t, d)
@@ -254,7 +265,7 @@ func TestSplitWeightsMatchCPU(t *testing.T) {
 // executors and requires the same tokens.
 func TestGreedyContinuationMatchesCPU(t *testing.T) {
 	const generate = 40
-	ms := loadOn(t, defaultmodel.ForTest(t))
+	ms := loadOn(t, defaultModelFile)
 	var seqs [][]int32
 	for _, m := range ms {
 		s, err := m.NewState(model.StateOptions{Context: len(storyTokens) + generate, Batch: len(storyTokens)})
@@ -294,7 +305,7 @@ func TestGreedyContinuationMatchesCPU(t *testing.T) {
 // highlight tracks (six Mix columns: more than one attention run carries), prefill then decode,
 // and compares logits and every layer's Influence and Rollout.
 func TestGuideAndInfluenceMatchCPU(t *testing.T) {
-	ms := loadOn(t, defaultmodel.ForTest(t))
+	ms := loadOn(t, defaultModelFile)
 	n := len(storyTokens)
 	span, other, name, bias := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	for k := 7; k < 10; k++ {
