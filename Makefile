@@ -53,6 +53,7 @@ test: test-deps
 bench:
 	npm ci --ignore-scripts --no-audit --no-fund --prefix bench/peer
 	$(GO) run ./bench -threads 1
+	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(GO) run ./bench -gpu -threads 1
 	$(GO) test -run '^$$' -bench 'BenchmarkModel' -benchtime 2x ./engine/webgpu/
 
 lint:

@@ -7,6 +7,13 @@
 //
 //	go run ./bench [-threads 1] [-prompt 128] [-decode 64] [-peer bench/peer]
 //
+// With -gpu it prints the GPU table instead: heed's WebGPU executor against
+// llama.cpp's Vulkan build on the same device (the default adapter; lavapipe
+// on machines without a GPU), on the default model and on SmolLM2-135M's
+// shape cut to 6 layers, with a shorter prompt and decode by default.
+//
+//	go run ./bench -gpu [-prompt 32] [-decode 32]
+//
 // Each measurement runs in a child process so that its peak RSS is its own.
 // The peer needs `npm ci --ignore-scripts --prefix bench/peer` (node-llama-cpp
 // 3.21.1, prebuilt binaries, pinned by package-lock.json); without
@@ -39,6 +46,7 @@ type benchModel struct {
 	typ   ggml.Type
 }
 
+// models are the rows of the CPU table.
 var models = []benchModel{
 	{"stories260K", "", ggml.F32},
 	{"smollm2-135m", "smollm2-135m", ggml.Q8_0},
@@ -46,6 +54,17 @@ var models = []benchModel{
 	{"qwen2.5-0.5b", "qwen2.5-0.5b", ggml.Q8_0},
 	{"qwen2.5-0.5b", "qwen2.5-0.5b", ggml.Q4_K},
 }
+
+// gpuModels are the rows of the GPU table: lavapipe runs SmolLM2-135M's 30
+// layers at a few tokens/s, so its shape is cut to 6 layers (per-layer cost is
+// uniform, so the ratio to the peer carries over to the whole model).
+var gpuModels = []benchModel{
+	{"stories260K", "", ggml.F32},
+	{"smollm2-135m/6L", "smollm2-135m,layers=6", ggml.Q8_0},
+}
+
+// GPU table defaults: short, so that lavapipe finishes in about a minute per row.
+const gpuPrompt, gpuDecode = 32, 32
 
 func main() {
 	threads := flag.Int("threads", 1, "threads for heed and the peer (1 is fastest for decode on 2-core machines)")
@@ -57,6 +76,8 @@ func main() {
 	influence := flag.Bool("influence", false, "internal: with -child, track Influence")
 	bw := flag.Bool("bandwidth", false, "internal: measure memory bandwidth in this process")
 	only := flag.String("models", "", "comma-separated model names to run (default: all)")
+	gpu := flag.Bool("gpu", false, "measure heed's WebGPU executor against llama.cpp's Vulkan build instead (default -prompt 32 -decode 32)")
+	executor := flag.String("executor", executorCPU, "internal: with -child, the executor to measure (cpu or webgpu)")
 	flag.Parse()
 
 	switch {
@@ -64,9 +85,20 @@ func main() {
 		check(json.NewEncoder(os.Stdout).Encode(measureBandwidth(*threads)))
 		return
 	case *child != "":
-		r, err := measureHeed(*child, *threads, *promptLen, *decode, *influence)
+		r, err := measureHeed(*executor, *child, *threads, *promptLen, *decode, *influence)
 		check(err)
 		check(json.NewEncoder(os.Stdout).Encode(r))
+		return
+	case *gpu:
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["prompt"] {
+			*promptLen = gpuPrompt
+		}
+		if !set["decode"] {
+			*decode = gpuDecode
+		}
+		check(gpuTable(*peerDir, *dir, *only, *threads, *promptLen, *decode))
 		return
 	}
 
@@ -90,7 +122,7 @@ func main() {
 		check(err)
 		_, err = runChild(&on, exe(), append(common, "-influence")...)
 		check(err)
-		peer, perr := runPeer(*peerDir, path, *threads, off.PromptIDs, *decode)
+		peer, perr := runPeer(*peerDir, path, *threads, off.PromptIDs, *decode, false)
 		overhead := (off.DecodeTPS/on.DecodeTPS - 1) * 100
 		roof := off.DecodeTPS * float64(off.WeightBytes) / (bwRes.GBps * 1e9)
 		peerPrefill, peerDecode, ratio := "-", "-", "-"
@@ -128,7 +160,9 @@ func modelFile(bm benchModel, dir string) (string, error) {
 	if bm.shape == "" {
 		return defaultmodel.Ensure("models")
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-%s.gguf", bm.shape, bm.typ))
+	// "smollm2-135m,layers=6" is written as smollm2-135m-layers-6-Q8_0.gguf.
+	stem := strings.NewReplacer(",", "-", "=", "-").Replace(bm.shape)
+	path := filepath.Join(dir, fmt.Sprintf("%s-%s.gguf", stem, bm.typ))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}
@@ -175,15 +209,21 @@ func runChild(v any, name string, args ...string) (int64, error) {
 type peerResult struct {
 	PrefillTPS float64 `json:"prefill_tps"`
 	DecodeTPS  float64 `json:"decode_tps"`
+	Device     string  `json:"device"`
 }
 
-// runPeer measures the same file and prompt with llama.cpp.
-func runPeer(dir, model string, threads int, ids []int32, steps int) (peerResult, error) {
+// runPeer measures the same file and prompt with llama.cpp, on its CPU build
+// or, with vulkan, its Vulkan build.
+func runPeer(dir, model string, threads int, ids []int32, steps int, vulkan bool) (peerResult, error) {
 	var r peerResult
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "node-llama-cpp")); err != nil {
 		return r, fmt.Errorf("node-llama-cpp not installed (npm ci --ignore-scripts --prefix %s)", dir)
 	}
 	idsJSON, _ := json.Marshal(ids)
-	_, err := runChild(&r, "node", filepath.Join(dir, "llamacpp.mjs"), model, strconv.Itoa(threads), string(idsJSON), strconv.Itoa(steps))
+	args := []string{filepath.Join(dir, "llamacpp.mjs"), model, strconv.Itoa(threads), string(idsJSON), strconv.Itoa(steps)}
+	if vulkan {
+		args = append(args, "--gpu", "vulkan")
+	}
+	_, err := runChild(&r, "node", args...)
 	return r, err
 }

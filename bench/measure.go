@@ -11,6 +11,7 @@ import (
 	"heed/engine/cpu"
 	"heed/engine/gguf"
 	"heed/engine/model"
+	"heed/engine/webgpu"
 )
 
 // heedResult is one child measurement.
@@ -20,6 +21,36 @@ type heedResult struct {
 	DecodeTPS   float64 `json:"decode_tps"`
 	WeightBytes int64   `json:"weight_bytes"`
 	FileBytes   int64   `json:"file_bytes"`
+	Adapter     string  `json:"adapter,omitempty"` // the WebGPU adapter, with its backend and type
+}
+
+// Executors a child can measure (-executor).
+const (
+	executorCPU    = "cpu"
+	executorWebGPU = "webgpu"
+)
+
+// newExecutor opens the executor a child measures; adapter names the WebGPU
+// device ("" for the CPU executor).
+func newExecutor(kind string, threads int) (e model.Executor, closeAll func(), adapter string, err error) {
+	switch kind {
+	case executorCPU:
+		c := cpu.New(threads)
+		return c, c.Close, "", nil
+	case executorWebGPU:
+		d, err := webgpu.Open()
+		if err != nil {
+			return nil, nil, "", err
+		}
+		w, err := webgpu.NewExecutor(d)
+		if err != nil {
+			d.Close()
+			return nil, nil, "", err
+		}
+		info := d.Info()
+		return w, func() { w.Close(); d.Close() }, fmt.Sprintf("%s (%s, %s)", info.Name, info.Backend, info.Type), nil
+	}
+	return nil, nil, "", fmt.Errorf("unknown executor %q (want %s or %s)", kind, executorCPU, executorWebGPU)
 }
 
 // benchPrompt is a fixed, model-independent prompt: BOS-free ids spread over
@@ -32,9 +63,13 @@ func benchPrompt(n, vocab int) []int32 {
 	return ids
 }
 
-// measureHeed loads path, runs the prompt as one batch, then decode steps
-// greedily; with influence, one highlight is followed through every step.
-func measureHeed(path string, threads, promptLen, steps int, influence bool) (heedResult, error) {
+// measureHeed loads path on the executor named by kind, runs the prompt as one
+// batch, then decode steps greedily; with influence, one highlight is followed
+// through every step. Both timings end with the logits read back, which on
+// WebGPU waits for the submitted work. On WebGPU one untimed prefill and decode
+// step runs first, so that compiling the kernels' pipelines on first use is not
+// counted (the Vulkan peer warms up the same way).
+func measureHeed(kind, path string, threads, promptLen, steps int, influence bool) (heedResult, error) {
 	var r heedResult
 	f, err := gguf.Open(path)
 	if err != nil {
@@ -44,8 +79,12 @@ func measureHeed(path string, threads, promptLen, steps int, influence bool) (he
 	if fi, err := os.Stat(path); err == nil {
 		r.FileBytes = fi.Size()
 	}
-	e := cpu.New(threads)
-	defer e.Close()
+	e, closeExec, adapter, err := newExecutor(kind, threads)
+	if err != nil {
+		return r, err
+	}
+	defer closeExec()
+	r.Adapter = adapter
 	m, err := model.Load(f, e)
 	if err != nil {
 		return r, err
@@ -61,25 +100,20 @@ func measureHeed(path string, threads, promptLen, steps int, influence bool) (he
 	if err != nil {
 		return r, err
 	}
-	if influence {
+	track := func() error {
+		if !influence {
+			return nil
+		}
 		ind := make([]float32, promptLen)
-		for k := promptLen / 4; k < promptLen/4+8; k++ {
+		for k := promptLen / 4; k < min(promptLen/4+8, promptLen); k++ {
 			ind[k] = 1
 		}
-		if err := s.SetTrack(0, ind); err != nil {
-			return r, err
-		}
+		return s.SetTrack(0, ind)
 	}
-	start := time.Now()
-	if err := m.Prefill(context.Background(), s, r.PromptIDs, st); err != nil {
-		return r, err
-	}
-	r.PrefillTPS = float64(promptLen) / time.Since(start).Seconds()
 	logits := make([]float32, m.Vocab)
-	start = time.Now()
-	for range steps {
+	decodeStep := func() error {
 		if err := s.Logits(0, logits); err != nil {
-			return r, err
+			return err
 		}
 		next := int32(0)
 		for i, v := range logits {
@@ -88,8 +122,45 @@ func measureHeed(path string, threads, promptLen, steps int, influence bool) (he
 			}
 		}
 		if err := m.Forward(s, []int32{next}, st); err != nil {
-			return r, fmt.Errorf("decode: %w", err)
+			return fmt.Errorf("decode: %w", err)
 		}
+		return nil
+	}
+	if kind == executorWebGPU {
+		if err := track(); err != nil {
+			return r, err
+		}
+		if err := m.Prefill(context.Background(), s, r.PromptIDs, st); err != nil {
+			return r, fmt.Errorf("warm-up: %w", err)
+		}
+		if err := decodeStep(); err != nil {
+			return r, fmt.Errorf("warm-up: %w", err)
+		}
+		if err := s.Logits(0, logits); err != nil {
+			return r, fmt.Errorf("warm-up: %w", err)
+		}
+		s.Reset()
+	}
+	if err := track(); err != nil {
+		return r, err
+	}
+	start := time.Now()
+	if err := m.Prefill(context.Background(), s, r.PromptIDs, st); err != nil {
+		return r, err
+	}
+	if err := s.Logits(0, logits); err != nil {
+		return r, err
+	}
+	r.PrefillTPS = float64(promptLen) / time.Since(start).Seconds()
+	start = time.Now()
+	for range steps {
+		if err := decodeStep(); err != nil {
+			return r, err
+		}
+	}
+	// The last step's logits are read so that its work is counted.
+	if err := s.Logits(0, logits); err != nil {
+		return r, err
 	}
 	r.DecodeTPS = float64(steps) / time.Since(start).Seconds()
 	return r, nil

@@ -1,37 +1,71 @@
 // Measures llama.cpp on one GGUF file, the same way heed's bench measures its
-// CPU executor: a fixed prompt of token ids, then greedy decode steps.
+// executors: a fixed prompt of token ids, then greedy decode steps.
 //
-//   node llamacpp.mjs MODEL.gguf THREADS PROMPT_IDS_JSON DECODE_STEPS
+//   node llamacpp.mjs MODEL.gguf THREADS PROMPT_IDS_JSON DECODE_STEPS [--gpu vulkan]
 //
-// Prints one JSON line: {"prefill_tps":…, "decode_tps":…}. Prebuilt CPU
-// binaries only (build: "never"); f32 KV cache to match heed's.
+// Prints one JSON line: {"prefill_tps":…, "decode_tps":…, "device":…}.
+// Prebuilt binaries only (build: "never"); f32 KV cache to match heed's.
+// Without --gpu, the CPU build. With --gpu vulkan, the Vulkan build with every
+// layer offloaded; llama.cpp skips CPU-type Vulkan devices (lavapipe) unless
+// GGML_VK_VISIBLE_DEVICES names them, so set it (e.g. 0) there. On the GPU one
+// untimed prefill and decode step runs first, so that pipelines compiled on
+// first use are not counted (heed's WebGPU child warms up the same way).
 import {getLlama} from "node-llama-cpp";
 
-const [,, modelPath, threadsArg, idsJSON, stepsArg] = process.argv;
+const args = process.argv.slice(2);
+let gpu = false;
+const gpuAt = args.indexOf("--gpu");
+if (gpuAt >= 0) {
+    gpu = args[gpuAt + 1];
+    args.splice(gpuAt, 2);
+    if (gpu !== "vulkan") {
+        console.error(`llamacpp.mjs: --gpu ${gpu}: only "vulkan" is supported`);
+        process.exit(2);
+    }
+}
+const [modelPath, threadsArg, idsJSON, stepsArg] = args;
 const threads = Number(threadsArg), steps = Number(stepsArg);
 const ids = JSON.parse(idsJSON);
 
-const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
-const model = await llama.loadModel({modelPath});
+const llama = await getLlama({gpu, build: "never", logLevel: "error"});
+if (llama.gpu !== gpu) {
+    console.error(`llamacpp.mjs: asked for gpu ${gpu}, got ${llama.gpu}`);
+    process.exit(1);
+}
+const device = gpu ? (await llama.getGpuDeviceNames()).join(", ") : "cpu";
+if (gpu && device === "") {
+    console.error("llamacpp.mjs: the Vulkan backend found no device (for lavapipe set GGML_VK_VISIBLE_DEVICES=0)");
+    process.exit(1);
+}
+const model = await llama.loadModel({modelPath, gpuLayers: gpu ? "max" : 0});
 const context = await model.createContext({
     threads, contextSize: ids.length + steps + 8, batchSize: Math.max(ids.length, 1),
     flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
 });
 const seq = context.getSequence();
 
+// decode runs greedy steps, each evaluating one token and picking the next.
+async function decode(count) {
+    let n = 0;
+    for await (const token of seq.evaluate([ids[ids.length - 1]], {temperature: 0, yieldEogToken: true})) {
+        if (++n >= count) break;
+    }
+    return n;
+}
+
+if (gpu) {
+    await seq.evaluateWithoutGeneratingNewTokens(ids);
+    await decode(1);
+    await seq.clearHistory();
+}
+
 const t0 = performance.now();
 await seq.evaluateWithoutGeneratingNewTokens(ids);
 const t1 = performance.now();
-
-// Greedy decode: every step evaluates one token and picks the next.
-let n = 0;
+const n = await decode(steps);
 const t2 = performance.now();
-for await (const token of seq.evaluate([ids[ids.length - 1]], {temperature: 0, yieldEogToken: true})) {
-    if (++n >= steps) break;
-}
-const t3 = performance.now();
 
-console.log(JSON.stringify({prefill_tps: ids.length / ((t1 - t0) / 1000), decode_tps: n / ((t3 - t2) / 1000)}));
+console.log(JSON.stringify({prefill_tps: ids.length / ((t1 - t0) / 1000), decode_tps: n / ((t2 - t1) / 1000), device}));
 await context.dispose();
 await model.dispose();
 await llama.dispose();
