@@ -43,7 +43,7 @@ type backend struct {
 }
 
 // Workbench is the page's working area: the model, the prompt editor, the
-// A/B generation and the Influence view. Long work runs in ctx.Async and
+// A/B generation, the Influence view, the Δ sweep and calibration. Long work runs in ctx.Async and
 // reports back through ctx.Dispatch; the render methods only read state.
 type Workbench struct {
 	goapp.Compo
@@ -72,8 +72,10 @@ type Workbench struct {
 	built     *prompt.Prompt
 	buildErr  string
 
-	gen  generation
-	infl influenceState
+	gen   generation
+	infl  influenceState
+	sweep sweepState
+	calib calibState
 }
 
 // influenceState is the Influence view's state.
@@ -89,6 +91,7 @@ type influenceState struct {
 // Δmid 1, 20 greedy tokens per side.
 func NewWorkbench() *Workbench {
 	w := &Workbench{prompt: SamplePrompt, deltaMid: prompt.DefaultDeltaMid, deltaText: "1"}
+	w.sweep.text = defaultSweep
 	w.gen.maxTokens, w.gen.tempText, w.gen.seed = 20, "0", 1
 	return w
 }
@@ -124,6 +127,10 @@ func (w *Workbench) OnDismount() {
 	if w.gen.cancel != nil {
 		w.gen.cancel()
 	}
+	w.stopSweep()
+	if w.calib.cancel != nil {
+		w.calib.cancel()
+	}
 	if w.sess != nil {
 		w.sess.Close()
 	}
@@ -136,5 +143,7 @@ func (w *Workbench) Render() goapp.UI {
 		w.renderEditor(),
 		w.renderGeneration(),
 		w.renderInfluence(),
+		w.renderSweep(),
+		w.renderCalibration(),
 	)
 }

@@ -9,18 +9,22 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/input"
 	"github.com/go-rod/rod/lib/proto"
 
 	heedapp "heed/app"
+	"heed/engine/calibrate"
 	"heed/engine/cpu"
 	"heed/engine/ggml"
 	"heed/engine/gguf"
+	"heed/engine/guide"
 	"heed/engine/influence"
 	"heed/engine/model"
 	"heed/engine/prompt"
@@ -56,7 +60,9 @@ func influenceTolerance(backend string) float64 {
 // default model loads, words are highlighted through the editor (button and
 // keyboard), the A/B generation streams two different continuations (and
 // Stop ends a long one), the Influence heatmaps and per-layer scalars match
-// influence.Measure run natively on the same prompt at two layers, a second
+// influence.Measure run natively on the same prompt at two layers, a Δ sweep
+// (stopped once, then run to the end) matches influence.Measure at each Δ,
+// Calibrate matches calibrate.Run and Apply sets Δmid, a second
 // model from the list replaces the first, and one heed cannot run fails in
 // words. Screenshots of each step go to $HEED_ARTIFACTS (default: a new
 // temporary directory, logged); HEED_UPDATE_SCREENSHOT=1 also writes the
@@ -280,6 +286,124 @@ func TestAppEndToEnd(t *testing.T) {
 		}
 	}
 
+	// 4a. Δ sweep of "cat": Stop ends a long one early; a short one's chart
+	// and table match influence.Measure run natively at each Δ.
+	sweepSpan, sweepDeltas := 0, []float32{-1, 0, 1, 3}
+	setInput(t, page, "#heed-sweep-deltas", strings.TrimSuffix(strings.Repeat("0.5, ", 32), ", "), fail)
+	clickOn(t, page, ".heed-sweep-run", fail)
+	if _, err := waitFor(page, log, `() => document.querySelectorAll(".heed-sweep-table tr[data-delta]").length > 0 ? "y" : ""`); err != nil {
+		fail("sweep progress", err)
+	}
+	clickOn(t, page, ".heed-sweep-stop", fail)
+	stopped, err = waitFor(page, log, `() => document.querySelector(".heed-sweep").dataset.running === "false" ?
+		(document.querySelector(".heed-sweep-error") || {}).innerText + "|" + document.querySelectorAll(".heed-sweep-table tr[data-delta]").length : ""`)
+	if err != nil {
+		fail("stop the sweep", err)
+	}
+	if msg, n, _ := strings.Cut(stopped, "|"); msg != "Stopped." || n == "32" {
+		t.Errorf("after Stop: sweep message %q with %s of 32 points; want \"Stopped.\" before the end", msg, n)
+	}
+	setInput(t, page, "#heed-sweep-deltas", "-1, 0, 1, 3", fail)
+	started := time.Now()
+	clickOn(t, page, ".heed-sweep-run", fail)
+	raw, err = waitFor(page, log, `() => {
+		// Until the click is handled the stopped sweep's "Stopped." shows;
+		// starting clears it.
+		if (document.querySelector(".heed-sweep").dataset.running !== "false") return "";
+		const err = document.querySelector(".heed-sweep-error");
+		if (err) return err.innerText === "Stopped." ? "" : JSON.stringify({error: err.innerText});
+		const rows = [...document.querySelectorAll(".heed-sweep-table tr[data-delta]")];
+		if (rows.length === 0) return "";
+		return JSON.stringify({
+			deltas: rows.map((r) => r.dataset.delta),
+			values: rows.map((r) => r.dataset.influence),
+			points: document.querySelectorAll("svg.heed-sweep-chart circle.heed-chart-point").length,
+			line: document.querySelector("svg.heed-sweep-chart polyline") instanceof SVGPolylineElement,
+		});
+	}`)
+	if err != nil {
+		fail("sweep", err)
+	}
+	t.Logf("sweep of %d Δ in the page: %v", len(sweepDeltas), time.Since(started).Round(time.Millisecond))
+	var sw struct {
+		Error          string
+		Deltas, Values []string
+		Points         int
+		Line           bool
+	}
+	if err := json.Unmarshal([]byte(raw), &sw); err != nil {
+		t.Fatal(err)
+	}
+	if sw.Error != "" || sw.Points != len(sweepDeltas) || !sw.Line {
+		t.Errorf("sweep: %+v; want %d chart points on an SVG line and no error", sw, len(sweepDeltas))
+	}
+	native := nativeModel(t, filepath.Join(models, defaultmodel.Name))
+	wantSweep := native.sweep(t, tagged, sweepSpan, sweepDeltas)
+	compareValues(t, "sweep Δ", sweepSpan, sw.Deltas, sweepDeltas, 0)
+	worst = max(worst, compareValues(t, "sweep Influence", sweepSpan, sw.Values, wantSweep, tol))
+	shot(t, page, artifacts, "4a-sweep")
+
+	// 4b. Calibrate "cat" (calibrate.Run as `heed calibrate` runs it on the
+	// prompt with only that highlight), then Apply the Δ found.
+	started = time.Now()
+	clickOn(t, page, `.heed-calib-span[data-span="0"] .heed-calib-run`, fail)
+	raw, err = waitFor(page, log, `() => {
+		if (document.querySelector(".heed-calibrate").dataset.running !== "false") return "";
+		const row = document.querySelector('.heed-calib-span[data-span="0"]');
+		const err = row.querySelector("[role=alert]");
+		if (err) return JSON.stringify({error: err.innerText});
+		return row.dataset.delta === undefined ? "" : JSON.stringify(row.dataset);
+	}`)
+	if err != nil {
+		fail("calibrate", err)
+	}
+	t.Logf("calibration in the page: %v", time.Since(started).Round(time.Millisecond))
+	var cal struct {
+		Error                          string
+		Target, Plain, Delta, Achieved string
+		Iterations, Clamped            string
+	}
+	if err := json.Unmarshal([]byte(raw), &cal); err != nil {
+		t.Fatal(err)
+	}
+	if cal.Error != "" {
+		t.Fatalf("calibration failed in the page: %s", cal.Error)
+	}
+	wantCal := native.calibrate(t, heedapp.SamplePrompt)
+	t.Logf("calibration: page %+v; native %+v", cal, wantCal)
+	worst = max(worst, compareValues(t, "calibration target, plain", 0, []string{cal.Target, cal.Plain}, []float32{wantCal.Target, wantCal.Plain}, tol))
+	pageDelta, _ := strconv.ParseFloat(cal.Delta, 32)
+	// The page's Δ and its achieved Influence belong together: the native
+	// Influence at the page's Δ is what the page reports, within tol.
+	atPageDelta := native.sweep(t, heedapp.SamplePrompt, 0, []float32{float32(pageDelta)})
+	worst = max(worst, compareValues(t, "Influence at the page's Δ", 0, []string{cal.Achieved}, atPageDelta, tol))
+	// Bisection takes another branch only at a midpoint whose Influence lies
+	// within 2·tol of the target, i.e. within 2·tol/slope of the crossing, and
+	// each run ends within its bracket width (calibrate's default Tol 0.01) of
+	// its crossing; slope is measured natively around the native Δ.
+	around := native.sweep(t, heedapp.SamplePrompt, 0, []float32{wantCal.Delta - 0.25, wantCal.Delta + 0.25})
+	slope := float64(around[1]-around[0]) / 0.5
+	if d, bound := math.Abs(pageDelta-float64(wantCal.Delta)), 2*0.01+2*tol/slope; !(slope > 0) || !(d <= bound) {
+		t.Errorf("calibrated Δ: page %s, native %v (|difference| %.3g, bound %.3g, slope %.3g)", cal.Delta, wantCal.Delta, d, bound, slope)
+	}
+	if cal.Clamped != strconv.FormatBool(wantCal.Clamped) {
+		t.Errorf("calibration clamped: page %s, native %v", cal.Clamped, wantCal.Clamped)
+	}
+	clickOn(t, page, `.heed-calib-span[data-span="0"] .heed-calib-apply`, fail)
+	applied, err := waitFor(page, log, `() => {
+		const note = document.querySelector(".heed-calib-note");
+		return note ? document.getElementById("heed-delta-mid").value + "|" + note.innerText : "";
+	}`)
+	if err != nil {
+		fail("apply the calibrated Δ", err)
+	}
+	// "cat" is tagged <!!!->, so Δmid becomes Δ/2 (exact in float32).
+	if mid, note, _ := strings.Cut(applied, "|"); mid != strconv.FormatFloat(pageDelta/2, 'g', -1, 32) || !strings.Contains(note, "Δmid") {
+		t.Errorf("after Apply: Δmid %q, note %q; want Δmid %g and a note", mid, note, pageDelta/2)
+	}
+	t.Logf("largest |page − native| Influence difference incl. sweep and calibration: %.3g", worst)
+	shot(t, page, artifacts, "4b-calibrated")
+
 	// 5. Another model from the server's list: a synthetic Q8_0 Llama.
 	clickOn(t, page, `.heed-load[aria-label="Load `+syntheticModel+`"]`, fail)
 	card, err := waitFor(page, log, `() => {
@@ -350,30 +474,80 @@ func writeSyntheticModel(t *testing.T, dir string) {
 // as `heed influence --json` does.
 func nativeInfluence(t *testing.T, path, tagged string) []influence.Track {
 	t.Helper()
+	n := nativeModel(t, path)
+	p := n.prompt(t, tagged)
+	tracks, err := influence.Measure(context.Background(), n.m, p.IDs, p.Spans, influence.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tracks
+}
+
+// native is a model file loaded on the CPU executor, as cmd/heed loads it.
+type native struct {
+	m   *model.Model
+	tok *tokenizer.Tokenizer
+}
+
+func nativeModel(t *testing.T, path string) native {
+	t.Helper()
 	f, err := gguf.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	tok, err := tokenizer.FromGGUF(f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	exec := cpu.New(1)
-	defer exec.Close()
+	t.Cleanup(exec.Close)
 	m, err := model.Load(f, exec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := prompt.Build(tok, tagged, prompt.Options{DeltaMid: prompt.DefaultDeltaMid})
+	return native{m: m, tok: tok}
+}
+
+func (n native) prompt(t *testing.T, tagged string, spans ...guide.RuneSpan) *prompt.Prompt {
+	t.Helper()
+	p, err := prompt.Build(n.tok, tagged, prompt.Options{DeltaMid: prompt.DefaultDeltaMid, Spans: spans})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tracks, err := influence.Measure(context.Background(), m, p.IDs, p.Spans, influence.Options{})
+	return p
+}
+
+// sweep is highlight span's last-layer Influence scalar at each Δ, the other
+// highlights keeping their tags' Δ.
+func (n native) sweep(t *testing.T, tagged string, span int, deltas []float32) []float32 {
+	t.Helper()
+	p := n.prompt(t, tagged)
+	out := make([]float32, len(deltas))
+	for i, d := range deltas {
+		spans := slices.Clone(p.Spans)
+		spans[span].Delta, spans[span].Measure = d, false
+		tracks, err := influence.Measure(context.Background(), n.m, p.IDs, spans, influence.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := tracks[span].Scalar
+		out[i] = sc[len(sc)-1]
+	}
+	return out
+}
+
+// calibrate runs calibrate.Run on tagged (one highlight) as `heed calibrate`
+// does with its default options.
+func (n native) calibrate(t *testing.T, tagged string) calibrate.Result {
+	t.Helper()
+	plain := n.prompt(t, tagged)
+	upText, upSpan := calibrate.Uppercase(plain.Text, plain.Spans[0].Span)
+	r, err := calibrate.Run(context.Background(), n.m, plain, n.prompt(t, upText, upSpan), calibrate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tracks
+	return r
 }
 
 // compareValues checks the page's values (data attributes) against want and
