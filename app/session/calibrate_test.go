@@ -3,11 +3,10 @@ package session
 import (
 	"context"
 	"errors"
+	"heed/internal/testmodel"
 	"testing"
 
 	"heed/engine/calibrate"
-	"heed/engine/cpu"
-	"heed/engine/gguf"
 	"heed/engine/guide"
 	"heed/engine/model"
 	"heed/engine/prompt"
@@ -18,22 +17,8 @@ import (
 // nativeModel loads the default model from disk the way cmd/heed does.
 func nativeModel(t *testing.T) (*model.Model, *tokenizer.Tokenizer) {
 	t.Helper()
-	f, err := gguf.Open(defaultmodel.ForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	tok, err := tokenizer.FromGGUF(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := cpu.New(1)
-	t.Cleanup(exec.Close)
-	m, err := model.Load(f, exec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, tok
+	l := testmodel.Stories(t)
+	return l.Model, l.Tok
 }
 
 func TestSweepMatchesInfluenceAtEachDelta(t *testing.T) {

@@ -15,12 +15,9 @@ import (
 	"heed/app/httprange"
 	"heed/engine/cpu"
 	"heed/engine/generate"
-	"heed/engine/gguf"
 	"heed/engine/influence"
-	"heed/engine/model"
 	"heed/engine/prompt"
 	"heed/engine/sample"
-	"heed/engine/tokenizer"
 	"heed/internal/defaultmodel"
 )
 
@@ -186,21 +183,7 @@ func TestInfluenceMatchesCLIPath(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	f, err := gguf.Open(defaultmodel.ForTest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tok, err := tokenizer.FromGGUF(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := cpu.New(1)
-	defer exec.Close()
-	m, err := model.Load(f, exec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, tok := nativeModel(t)
 	wp, err := prompt.Build(tok, tagged, prompt.Options{DeltaMid: 1})
 	if err != nil {
 		t.Fatal(err)

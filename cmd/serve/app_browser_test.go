@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"heed/internal/testmodel"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,9 +22,7 @@ import (
 
 	heedapp "heed/app"
 	"heed/engine/calibrate"
-	"heed/engine/cpu"
 	"heed/engine/ggml"
-	"heed/engine/gguf"
 	"heed/engine/guide"
 	"heed/engine/influence"
 	"heed/engine/model"
@@ -491,22 +490,8 @@ type native struct {
 
 func nativeModel(t *testing.T, path string) native {
 	t.Helper()
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	tok, err := tokenizer.FromGGUF(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := cpu.New(1)
-	t.Cleanup(exec.Close)
-	m, err := model.Load(f, exec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return native{m: m, tok: tok}
+	l := testmodel.Load(t, path, nil)
+	return native{m: l.Model, tok: l.Tok}
 }
 
 func (n native) prompt(t *testing.T, tagged string, spans ...guide.RuneSpan) *prompt.Prompt {
