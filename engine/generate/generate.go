@@ -54,7 +54,9 @@ func (m Mode) String() string {
 type Options struct {
 	// MaxTokens bounds the generated tokens (0: until the context is full).
 	MaxTokens int
-	Sample    sample.Params
+	// Sample picks each token. Greedy parameters (temperature 0, no repetition penalty) on a
+	// model.Argmaxer executor pick it there and read back only its id: the same token.
+	Sample sample.Params
 	// Stop strings end generation; the text is cut before the first one.
 	Stop []string
 
@@ -162,7 +164,8 @@ func Run(ctx context.Context, m *model.Model, v Vocab, prompt []int32, opt Optio
 			return nil, err
 		}
 	}
-	g := &loop{m: m, s: s, v: v, opt: opt, sampler: sample.New(opt.Sample),
+	_, argmaxer := m.Exec.(model.Argmaxer)
+	g := &loop{m: m, s: s, v: v, opt: opt, sampler: sample.New(opt.Sample), onDevice: argmaxer && greedy(opt.Sample),
 		logits: make([]float32, m.Vocab), history: append([]int32(nil), prompt...),
 		anchor: prompt[len(prompt)-1:], res: &Result{}}
 	err = g.run(ctx, prompt)
@@ -179,11 +182,14 @@ type loop struct {
 	v       Vocab
 	opt     Options
 	sampler *sample.Sampler
-	logits  []float32
-	history []int32 // prompt and generated tokens, for the repetition penalty
-	anchor  []int32 // the last prompt token, decoded before the generated ones
-	sent    int     // bytes of the text already streamed
-	res     *Result
+	// onDevice picks each token with State.ArgmaxLogits, so decode reads back one index and
+	// not the logits: only when the sampler would pick the argmax itself (see greedy).
+	onDevice bool
+	logits   []float32
+	history  []int32 // prompt and generated tokens, for the repetition penalty
+	anchor   []int32 // the last prompt token, decoded before the generated ones
+	sent     int     // bytes of the text already streamed
+	res      *Result
 }
 
 func (g *loop) run(ctx context.Context, prompt []int32) error {
@@ -197,10 +203,10 @@ func (g *loop) run(ctx context.Context, prompt []int32) error {
 	step := model.Step{Guide: g.opt.Mode == Always, Track: tracks && g.opt.Follow, Logits: model.LogitsLast}
 	var decodeStart time.Time
 	for {
-		if err := g.s.Logits(0, g.logits); err != nil {
+		id, err := g.next()
+		if err != nil {
 			return err
 		}
-		id := g.sampler.Sample(g.logits, g.history)
 		if len(g.res.IDs) == 0 {
 			g.res.Timings.FirstToken = time.Since(start)
 			decodeStart = time.Now()
@@ -244,6 +250,24 @@ func (g *loop) run(ctx context.Context, prompt []int32) error {
 		return g.opt.OnToken(Token{ID: -1, Text: rest})
 	}
 	return nil
+}
+
+// next picks the token after the last step.
+func (g *loop) next() (int32, error) {
+	if g.onDevice {
+		return g.s.ArgmaxLogits(0)
+	}
+	if err := g.s.Logits(0, g.logits); err != nil {
+		return 0, err
+	}
+	return g.sampler.Sample(g.logits, g.history), nil
+}
+
+// greedy reports whether a sampler with p returns the argmax of the logits unchanged: no
+// temperature, and no repetition penalty rewriting logits first. The sampler's argmax and
+// every model.Argmaxer break ties alike (lowest index), so either gives the same token.
+func greedy(p sample.Params) bool {
+	return p.Temperature <= 0 && (p.RepeatPenalty == 0 || p.RepeatPenalty == 1)
 }
 
 // emit decodes the generated text, cuts it at a stop string, and streams what

@@ -100,3 +100,13 @@ type Attention struct {
 
 // Mix is one extra value column of Attention.
 type Mix struct{ In, Out Buffer }
+
+// Argmaxer is an optional capability of an Executor: picking the greedy token where the logits
+// live, so a decode step copies one index back to the host instead of the vocabulary's floats.
+type Argmaxer interface {
+	// Argmax returns the index in [0, n) of the largest of the first n floats of row row of b
+	// (b's floats from row·cols), after every operation enqueued so far has completed. Ties
+	// resolve to the lowest index, as the sampler's greedy path (sample.Params{}) does; the
+	// index is unspecified when the floats hold a NaN.
+	Argmax(b Buffer, row, n int) (int32, error)
+}

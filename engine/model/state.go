@@ -177,3 +177,20 @@ func (s *State) Influence(t, layer, from, to int, dst []float32) error {
 func (s *State) Rollout(t, layer, from, to int, dst []float32) error {
 	return s.m.Exec.Read(s.roll[t][layer+1], from, dst[:to-from])
 }
+
+// ErrNoArgmax is returned (wrapped) by ArgmaxLogits when the executor is not an Argmaxer.
+var ErrNoArgmax = errors.New("executor has no argmax")
+
+// ArgmaxLogits returns the most likely token of row i of the last step's logits (0 unless
+// AllLogits): the lowest index among the largest logits, which is the token the sampler's
+// greedy path picks from the same logits. Only the index is copied back to the host.
+func (s *State) ArgmaxLogits(i int) (int32, error) {
+	a, ok := s.m.Exec.(Argmaxer)
+	if !ok {
+		return 0, fmt.Errorf("%w: %T", ErrNoArgmax, s.m.Exec)
+	}
+	if rows, _ := s.logits.Shape(); i < 0 || i >= rows {
+		return 0, fmt.Errorf("logits row %d out of range [0, %d)", i, rows)
+	}
+	return a.Argmax(s.logits, i, s.m.Vocab)
+}

@@ -44,6 +44,10 @@ type Executor struct {
 	heads  *Buffer // (C, tokens, heads) per-head Ā·I
 	// Capacities of the scratch buffers in elements.
 	mixInCap, mixCap, headsCap int
+
+	argOut    *Buffer // (1,) u32 index Argmax reads back
+	argRow    *Buffer // (argRowCap,) a row past the first, copied to offset 0 for the kernel
+	argRowCap int
 }
 
 // NewExecutor returns an executor on d. The device stays the caller's: Close releases what
@@ -68,12 +72,13 @@ func (e *Executor) Close() {
 		e.step.release()
 		e.step = nil
 	}
-	for _, b := range slices.Concat(e.owned, e.retired, []*Buffer{e.ids, e.mixIn, e.mixOut, e.heads}) {
+	for _, b := range slices.Concat(e.owned, e.retired, []*Buffer{e.ids, e.mixIn, e.mixOut, e.heads, e.argOut, e.argRow}) {
 		if b != nil {
 			b.Release()
 		}
 	}
 	e.owned, e.retired, e.ids, e.mixIn, e.mixOut, e.heads = nil, nil, nil, nil, nil, nil
+	e.argOut, e.argRow, e.argRowCap = nil, nil, 0
 }
 
 // buffer is an activation matrix on the device.
@@ -551,4 +556,68 @@ func (e *Executor) Blend(dst, prev, mixed, wPrev, wMixed model.Buffer, pos, n in
 	}
 }
 
-var _ model.Executor = (*Executor)(nil)
+// Argmax records the argmax kernel over the first n floats of row row of b, submits, and reads
+// back the 4-byte index: the lowest index among the largest values (see wgsl/argmax.wgsl). The
+// kernel reads its input from offset 0, so a later row is first copied into a scratch buffer.
+func (e *Executor) Argmax(b model.Buffer, row, n int) (int32, error) {
+	x := e.buf(b, "argmax input")
+	if e.err != nil {
+		return 0, e.err
+	}
+	rows, cols := b.Shape()
+	if row < 0 || row >= rows || n <= 0 || n > cols {
+		return 0, fmt.Errorf("%w: argmax over %d floats of row %d of a %d×%d buffer", ErrShape, n, row, rows, cols)
+	}
+	if e.argOut == nil {
+		out, err := e.d.NewBuffer(4, "argmax index")
+		if err != nil {
+			e.fail(err)
+			return 0, e.err
+		}
+		e.argOut = out
+	}
+	s := e.recording()
+	if s == nil {
+		return 0, e.err
+	}
+	if row > 0 {
+		if n > e.argRowCap {
+			nb, err := e.d.NewBuffer(uint64(n)*4, "argmax row")
+			if err != nil {
+				e.fail(err)
+				return 0, e.err
+			}
+			if e.argRow != nil {
+				e.retired = append(e.retired, e.argRow)
+			}
+			e.argRow, e.argRowCap = nb, n
+		}
+		if err := s.Copy(e.argRow, 0, x, row*cols, n); err != nil {
+			e.fail(fmt.Errorf("argmax row %d: %w", row, err))
+			return 0, e.err
+		}
+		x = e.argRow
+	}
+	if err := s.Argmax(e.argOut, x, n); err != nil {
+		e.fail(err)
+		return 0, e.err
+	}
+	if err := e.flush(); err != nil {
+		return 0, err
+	}
+	raw, err := e.d.ReadAt(e.argOut, 0, 4)
+	if err != nil {
+		e.fail(err)
+		return 0, e.err
+	}
+	idx := binary.LittleEndian.Uint32(raw)
+	if idx >= uint32(n) {
+		return 0, fmt.Errorf("webgpu: argmax kernel returned index %d of %d", idx, n)
+	}
+	return int32(idx), nil
+}
+
+var (
+	_ model.Executor = (*Executor)(nil)
+	_ model.Argmaxer = (*Executor)(nil)
+)
