@@ -332,3 +332,33 @@ func BenchmarkDot1024(b *testing.B) {
 	}
 	_ = s
 }
+
+// BenchmarkMatVec times one decode-step product (n = 1, one thread) per
+// quantised type with a vector kernel, at SmolLM2-135M's FFN shapes: 1536×576
+// (ffn_up; Q4_K models store it as Q5_0, 576 not being whole super-blocks)
+// and 576×1536 (ffn_down; Q6_K in half the layers of a Q4_K_M file).
+func BenchmarkMatVec(b *testing.B) {
+	for _, bc := range []struct {
+		typ        ggml.Type
+		rows, cols int
+	}{{ggml.Q8_0, 1536, 576}, {ggml.Q5_0, 1536, 576}, {ggml.Q4_K, 576, 1536}, {ggml.Q6_K, 576, 1536}} {
+		b.Run(bc.typ.String(), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(3, 4))
+			raw, err := ggml.Quantize(bc.typ, randVec(r, bc.rows*bc.cols))
+			if err != nil {
+				b.Fatal(err)
+			}
+			e := New(1)
+			defer e.Close()
+			w, err := e.Weight(&model.Tensor{Name: "w", Type: bc.typ, Rows: bc.rows, Cols: bc.cols, Data: raw})
+			if err != nil {
+				b.Fatal(err)
+			}
+			x, y := buf(e, 1, bc.cols, randVec(r, bc.cols)), buf(e, 1, bc.rows, nil)
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				e.MatMul(y, w, x, 1)
+			}
+		})
+	}
+}

@@ -89,10 +89,3 @@ func dotAVX2(a, b *float32, n int) float32
 func cpuid(eax, ecx uint32) (a, b, c, d uint32)
 
 func xgetbv() uint32
-
-// q4kNibblesAVX2 returns Σ_s scales[s] · Σ_l q[s][l]·x[32s+l] over the 8
-// sub-blocks of one Q4_K super-block: 64-element chunk c reads qs[32c:32c+32],
-// low nibbles for sub-block 2c, high nibbles for 2c+1.
-//
-//go:noescape
-func q4kNibblesAVX2(qs *byte, x *float32, scales *[8]float32) float32

@@ -95,151 +95,194 @@ q8done:
 DATA nibbleMask<>+0(SB)/4, $0x0f
 GLOBL nibbleMask<>(SB), RODATA|NOPTR, $4
 
-// func q4kNibblesAVX2(qs *byte, x *float32, scales *[8]float32) float32
-// For chunk c (0..3): Y1 accumulates low nibbles · x[64c:64c+32], Y2 high
-// nibbles · x[64c+32:64c+64], 8 bytes at a time; then Y0 += scale·Y1 + scale·Y2.
-TEXT ·q4kNibblesAVX2(SB), NOSPLIT, $0-28
-	MOVQ qs+0(FP), SI
+// Q4K_CHUNK handles one 64-element chunk of a Q4_K super-block: 32 bytes of
+// nibbles at SI, x at DI; scales lanes sc (sub-block scales broadcast per
+// 128-bit lane) selected by VPERMILPS immediates lo and hi.
+#define Q4K_CHUNK(sc, lo, hi) \
+	VPMOVZXBD 0(SI), Y3; \
+	VPMOVZXBD 8(SI), Y4; \
+	VPAND Y15, Y3, Y1; \
+	VPAND Y15, Y4, Y2; \
+	VPSRLD $4, Y3, Y3; \
+	VPSRLD $4, Y4, Y4; \
+	VCVTDQ2PS Y1, Y1; \
+	VCVTDQ2PS Y2, Y2; \
+	VCVTDQ2PS Y3, Y3; \
+	VCVTDQ2PS Y4, Y4; \
+	VMULPS 0(DI), Y1, Y1; \
+	VMULPS 32(DI), Y2, Y2; \
+	VMULPS 128(DI), Y3, Y3; \
+	VMULPS 160(DI), Y4, Y4; \
+	VPMOVZXBD 16(SI), Y5; \
+	VPMOVZXBD 24(SI), Y8; \
+	VPAND Y15, Y5, Y12; \
+	VPAND Y15, Y8, Y13; \
+	VPSRLD $4, Y5, Y5; \
+	VPSRLD $4, Y8, Y8; \
+	VCVTDQ2PS Y12, Y12; \
+	VCVTDQ2PS Y13, Y13; \
+	VCVTDQ2PS Y5, Y5; \
+	VCVTDQ2PS Y8, Y8; \
+	VFMADD231PS 64(DI), Y12, Y1; \
+	VFMADD231PS 96(DI), Y13, Y2; \
+	VFMADD231PS 192(DI), Y5, Y3; \
+	VFMADD231PS 224(DI), Y8, Y4; \
+	VADDPS Y2, Y1, Y1; \
+	VADDPS Y4, Y3, Y3; \
+	VPERMILPS lo, sc, Y14; \
+	VFMADD231PS Y14, Y1, Y0; \
+	VPERMILPS hi, sc, Y14; \
+	VFMADD231PS Y14, Y3, Y10; \
+	ADDQ $32, SI; \
+	ADDQ $256, DI
+
+// func dotQ4_KAVX2(row *byte, x, xsum *float32, nsb int) float32
+// Per 144-byte super-block: f16 d, f16 dmin, 12 bytes of packed 6-bit scales
+// and mins, 128 bytes of nibbles. The scales and mins are unpacked as
+// ggml-quants.c's get_scale_min_k4 does (three 32-bit words, masks kmask1-3),
+// Y9 += dmin·m·xsum lane-wise (lane = sub-block), and each 64-element chunk c
+// sums low nibbles · x[64c:64c+32] (sub-block 2c) into Y1 and high nibbles ·
+// x[64c+32:64c+64] (sub-block 2c+1) into Y3 with two partial sums each, then
+// Y0 += d·sc[2c]·Y1, Y10 += d·sc[2c+1]·Y3. Result: Σ(Y0 + Y10 − Y9).
+TEXT ·dotQ4_KAVX2(SB), NOSPLIT, $0-36
+	MOVQ row+0(FP), SI
 	MOVQ x+8(FP), DI
-	MOVQ scales+16(FP), DX
+	MOVQ xsum+16(FP), R10
+	MOVQ nsb+24(FP), CX
 	VPBROADCASTD nibbleMask<>(SB), Y15
 	VXORPS Y0, Y0, Y0
-	MOVQ $4, CX
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
 
-q4chunk:
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	MOVQ $4, BX
-
-q4bytes:
-	VPMOVZXBD (SI), Y3
-	VPAND Y15, Y3, Y4
-	VPSRLD $4, Y3, Y5
-	VCVTDQ2PS Y4, Y4
-	VCVTDQ2PS Y5, Y5
-	VFMADD231PS (DI), Y4, Y1
-	VFMADD231PS 128(DI), Y5, Y2
-	ADDQ $8, SI
-	ADDQ $32, DI
-	DECQ BX
-	JNZ  q4bytes
-
-	VBROADCASTSS (DX), Y6
-	VBROADCASTSS 4(DX), Y7
-	VFMADD231PS Y6, Y1, Y0
-	VFMADD231PS Y7, Y2, Y0
-	ADDQ $128, DI
-	ADDQ $8, DX
+q4ksb:
+	TESTQ CX, CX
+	JZ    q4kdone
+	MOVL 4(SI), AX
+	MOVL 8(SI), BX
+	MOVL 12(SI), DX
+	MOVL DX, R8
+	SHRL $4, R8
+	ANDL $0x0f0f0f0f, R8
+	MOVL BX, R9
+	SHRL $6, R9
+	ANDL $0x03030303, R9
+	SHLL $4, R9
+	ORL  R9, R8
+	ANDL $0x3f3f3f3f, BX
+	ANDL $0x0f0f0f0f, DX
+	MOVL AX, R9
+	SHRL $6, R9
+	ANDL $0x03030303, R9
+	SHLL $4, R9
+	ORL  R9, DX
+	ANDL $0x3f3f3f3f, AX
+	SHLQ $32, DX
+	ORQ  DX, AX
+	SHLQ $32, R8
+	ORQ  R8, BX
+	MOVQ AX, X6
+	VPMOVZXBD X6, Y6
+	VCVTDQ2PS Y6, Y6
+	VPBROADCASTW (SI), X12
+	VCVTPH2PS X12, Y12
+	VMULPS Y12, Y6, Y6
+	MOVQ BX, X7
+	VPMOVZXBD X7, Y7
+	VCVTDQ2PS Y7, Y7
+	VPBROADCASTW 2(SI), X11
+	VCVTPH2PS X11, Y11
+	VMULPS Y11, Y7, Y7
+	VFMADD231PS (R10), Y7, Y9
+	VPERM2F128 $0x00, Y6, Y6, Y7
+	VPERM2F128 $0x11, Y6, Y6, Y6
+	ADDQ $16, SI
+	Q4K_CHUNK(Y7, $0x00, $0x55)
+	Q4K_CHUNK(Y7, $0xaa, $0xff)
+	Q4K_CHUNK(Y6, $0x00, $0x55)
+	Q4K_CHUNK(Y6, $0xaa, $0xff)
+	ADDQ $32, R10
 	DECQ CX
-	JNZ  q4chunk
+	JMP  q4ksb
 
+q4kdone:
+	VADDPS Y10, Y0, Y0
+	VSUBPS Y9, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
 	VHADDPS X0, X0, X0
 	VHADDPS X0, X0, X0
 	VZEROUPPER
-	MOVSS X0, ret+24(FP)
+	MOVSS X0, ret+32(FP)
 	RET
 
-DATA nibbleHigh<>+0(SB)/4, $0x10
-GLOBL nibbleHigh<>(SB), RODATA|NOPTR, $4
+// q5spread makes byte i of a lane read byte i/8 of the broadcast qh word
+// (lane 0: qh bytes 0, 1; lane 1: bytes 2, 3); q5bits clears bit i%8 of
+// byte i, so a byte is 0xFF exactly when its element's fifth bit is set.
+DATA q5spread<>+0(SB)/8, $0x0000000000000000
+DATA q5spread<>+8(SB)/8, $0x0101010101010101
+DATA q5spread<>+16(SB)/8, $0x0202020202020202
+DATA q5spread<>+24(SB)/8, $0x0303030303030303
+GLOBL q5spread<>(SB), RODATA|NOPTR, $32
 
-DATA q5shifts<>+0(SB)/4, $0
-DATA q5shifts<>+4(SB)/4, $1
-DATA q5shifts<>+8(SB)/4, $2
-DATA q5shifts<>+12(SB)/4, $3
-DATA q5shifts<>+16(SB)/4, $4
-DATA q5shifts<>+20(SB)/4, $5
-DATA q5shifts<>+24(SB)/4, $6
-DATA q5shifts<>+28(SB)/4, $7
-DATA q5shifts<>+32(SB)/4, $8
-DATA q5shifts<>+36(SB)/4, $9
-DATA q5shifts<>+40(SB)/4, $10
-DATA q5shifts<>+44(SB)/4, $11
-DATA q5shifts<>+48(SB)/4, $12
-DATA q5shifts<>+52(SB)/4, $13
-DATA q5shifts<>+56(SB)/4, $14
-DATA q5shifts<>+60(SB)/4, $15
-DATA q5shifts<>+64(SB)/4, $16
-DATA q5shifts<>+68(SB)/4, $17
-DATA q5shifts<>+72(SB)/4, $18
-DATA q5shifts<>+76(SB)/4, $19
-DATA q5shifts<>+80(SB)/4, $20
-DATA q5shifts<>+84(SB)/4, $21
-DATA q5shifts<>+88(SB)/4, $22
-DATA q5shifts<>+92(SB)/4, $23
-DATA q5shifts<>+96(SB)/4, $24
-DATA q5shifts<>+100(SB)/4, $25
-DATA q5shifts<>+104(SB)/4, $26
-DATA q5shifts<>+108(SB)/4, $27
-DATA q5shifts<>+112(SB)/4, $28
-DATA q5shifts<>+116(SB)/4, $29
-DATA q5shifts<>+120(SB)/4, $30
-DATA q5shifts<>+124(SB)/4, $31
-GLOBL q5shifts<>(SB), RODATA|NOPTR, $128
+DATA q5bits<>+0(SB)/8, $0x7fbfdfeff7fbfdfe
+GLOBL q5bits<>(SB), RODATA|NOPTR, $8
+
+DATA byteLow<>+0(SB)/1, $0x0f
+GLOBL byteLow<>(SB), RODATA|NOPTR, $1
+
+DATA byteHigh<>+0(SB)/1, $0xf0
+GLOBL byteHigh<>(SB), RODATA|NOPTR, $1
 
 // func dotQ5_0AVX2(row *byte, x *float32, nb int) float32
 // Per 22-byte block: f16 d, qh (32 fifth bits), 16 bytes of nibbles; element
 // e < 16 is the low nibble of qs[e], e >= 16 the high nibble of qs[e-16], its
-// fifth bit is bit e of qh; value d·(q - 16). Y0 += d · Σ q·x lane-wise.
+// fifth bit is bit e of qh; value d·(q - 16). The 32 values q - 16 are built
+// as int8 in one register (nibble | 0xF0 where the fifth bit is clear, as
+// ggml-quants.c's AVX2 path does), widened to f32 8 at a time;
+// Y0 += d · Σ (q-16)·x lane-wise.
 TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-28
 	MOVQ row+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ nb+16(FP), CX
-	VMOVDQU q5shifts<>+0(SB), Y10
-	VMOVDQU q5shifts<>+32(SB), Y11
-	VMOVDQU q5shifts<>+64(SB), Y12
-	VMOVDQU q5shifts<>+96(SB), Y13
-	VPBROADCASTD nibbleHigh<>(SB), Y14
-	VPBROADCASTD nibbleMask<>(SB), Y15
+	VMOVDQU q5spread<>(SB), Y10
+	VPBROADCASTQ q5bits<>(SB), Y11
+	VPCMPEQB Y12, Y12, Y12
+	VPBROADCASTB byteHigh<>(SB), Y13
+	VPBROADCASTB byteLow<>(SB), Y14
 	VXORPS Y0, Y0, Y0
 
 q5loop:
 	TESTQ CX, CX
 	JZ    q5done
-	MOVWLZX (SI), AX
-	MOVQ    AX, X8
-	VCVTPH2PS X8, X8
-	VBROADCASTSS X8, Y8
-	VPBROADCASTD 2(SI), Y9
-	VPMOVZXBD 6(SI), Y1
-	VPMOVZXBD 14(SI), Y2
-	VPAND Y15, Y1, Y3
-	VPAND Y15, Y2, Y4
-	VPSRLD $4, Y1, Y5
-	VPSRLD $4, Y2, Y6
-
-	VPSRLVD Y10, Y9, Y7
-	VPSLLD $4, Y7, Y7
-	VPAND Y14, Y7, Y7
-	VPOR Y7, Y3, Y3
-	VPSRLVD Y11, Y9, Y7
-	VPSLLD $4, Y7, Y7
-	VPAND Y14, Y7, Y7
-	VPOR Y7, Y4, Y4
-	VPSRLVD Y12, Y9, Y7
-	VPSLLD $4, Y7, Y7
-	VPAND Y14, Y7, Y7
-	VPOR Y7, Y5, Y5
-	VPSRLVD Y13, Y9, Y7
-	VPSLLD $4, Y7, Y7
-	VPAND Y14, Y7, Y7
-	VPOR Y7, Y6, Y6
-
-	VPSUBD Y14, Y3, Y3
-	VPSUBD Y14, Y4, Y4
-	VPSUBD Y14, Y5, Y5
-	VPSUBD Y14, Y6, Y6
+	VPBROADCASTW (SI), X8
+	VCVTPH2PS X8, Y8
+	VMOVDQU 6(SI), X1
+	VPSRLW $4, X1, X2
+	VINSERTI128 $1, X2, Y1, Y1
+	VPAND Y14, Y1, Y1
+	VPBROADCASTD 2(SI), Y2
+	VPSHUFB Y10, Y2, Y2
+	VPOR Y11, Y2, Y2
+	VPCMPEQB Y12, Y2, Y2
+	VPANDN Y13, Y2, Y2
+	VPOR Y2, Y1, Y1
+	VPMOVSXBD X1, Y3
+	VPSRLDQ $8, X1, X4
+	VPMOVSXBD X4, Y4
+	VEXTRACTI128 $1, Y1, X5
+	VPSRLDQ $8, X5, X6
+	VPMOVSXBD X5, Y5
+	VPMOVSXBD X6, Y6
 	VCVTDQ2PS Y3, Y3
 	VCVTDQ2PS Y4, Y4
 	VCVTDQ2PS Y5, Y5
 	VCVTDQ2PS Y6, Y6
-	VMULPS (DI), Y3, Y1
-	VFMADD231PS 32(DI), Y4, Y1
-	VMULPS 64(DI), Y5, Y2
-	VFMADD231PS 96(DI), Y6, Y2
-	VADDPS Y2, Y1, Y1
-	VFMADD231PS Y8, Y1, Y0
+	VMULPS (DI), Y3, Y3
+	VFMADD231PS 32(DI), Y4, Y3
+	VMULPS 64(DI), Y5, Y5
+	VFMADD231PS 96(DI), Y6, Y5
+	VADDPS Y5, Y3, Y3
+	VFMADD231PS Y8, Y3, Y0
 	ADDQ $22, SI
 	ADDQ $128, DI
 	DECQ CX
@@ -309,4 +352,118 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-4
 	MOVL $0, CX
 	XGETBV
 	MOVL AX, ret+0(FP)
+	RET
+
+DATA q6kHigh<>+0(SB)/8, $0x3030303030303030
+DATA q6kHigh<>+8(SB)/8, $0x3030303030303030
+DATA q6kHigh<>+16(SB)/8, $0x3030303030303030
+DATA q6kHigh<>+24(SB)/8, $0x3030303030303030
+GLOBL q6kHigh<>(SB), RODATA|NOPTR, $32
+
+DATA q6kBias<>+0(SB)/8, $0x2020202020202020
+DATA q6kBias<>+8(SB)/8, $0x2020202020202020
+DATA q6kBias<>+16(SB)/8, $0x2020202020202020
+DATA q6kBias<>+24(SB)/8, $0x2020202020202020
+GLOBL q6kBias<>(SB), RODATA|NOPTR, $32
+
+// Q6K_GROUP takes Y5, 32 int8 values q-32 for l = 0..31 of one quarter of a
+// Q6_K half-block, widens them to f32 and adds Σ q·x[l] for l < 16 (scaled by
+// lane lo of sc) to Y0, for l ≥ 16 (lane hi) to Y1; x for l = 0 is at off(DI).
+#define Q6K_GROUP(off, sc, lo, hi) \
+	VPMOVSXBD X5, Y6; \
+	VPSRLDQ $8, X5, X7; \
+	VPMOVSXBD X7, Y7; \
+	VEXTRACTI128 $1, Y5, X8; \
+	VPSRLDQ $8, X8, X9; \
+	VPMOVSXBD X8, Y8; \
+	VPMOVSXBD X9, Y9; \
+	VCVTDQ2PS Y6, Y6; \
+	VCVTDQ2PS Y7, Y7; \
+	VCVTDQ2PS Y8, Y8; \
+	VCVTDQ2PS Y9, Y9; \
+	VMULPS (off)(DI), Y6, Y6; \
+	VFMADD231PS (off+32)(DI), Y7, Y6; \
+	VMULPS (off+64)(DI), Y8, Y8; \
+	VFMADD231PS (off+96)(DI), Y9, Y8; \
+	VPERMILPS lo, sc, Y10; \
+	VFMADD231PS Y10, Y6, Y0; \
+	VPERMILPS hi, sc, Y10; \
+	VFMADD231PS Y10, Y8, Y1
+
+// Q6K_HALF handles 128 elements of a Q6_K block at BX: 64 bytes of ql at
+// ql(BX), 32 bytes of qh at qh(BX), their 8 scales (already times d) in sc;
+// x at DI, advanced by 128 floats. Quarter k's value for l = 0..31 is
+// (ql[l or l+32] nibble) | (qh[l] bits 2k, 2k+1) << 4, minus 32
+// (dequantize_row_q6_K in ggml-quants.c).
+#define Q6K_HALF(ql, qh, sc) \
+	VMOVDQU (ql)(BX), Y2; \
+	VMOVDQU (ql+32)(BX), Y3; \
+	VMOVDQU (qh)(BX), Y4; \
+	VPERM2F128 $0x00, sc, sc, Y13; \
+	VPERM2F128 $0x11, sc, sc, Y14; \
+	VPAND Y15, Y2, Y5; \
+	VPSLLW $4, Y4, Y6; \
+	VPAND q6kHigh<>(SB), Y6, Y6; \
+	VPOR Y6, Y5, Y5; \
+	VPSUBB q6kBias<>(SB), Y5, Y5; \
+	Q6K_GROUP(0, Y13, $0x00, $0x55); \
+	VPAND Y15, Y3, Y5; \
+	VPSLLW $2, Y4, Y6; \
+	VPAND q6kHigh<>(SB), Y6, Y6; \
+	VPOR Y6, Y5, Y5; \
+	VPSUBB q6kBias<>(SB), Y5, Y5; \
+	Q6K_GROUP(128, Y13, $0xaa, $0xff); \
+	VPSRLW $4, Y2, Y5; \
+	VPAND Y15, Y5, Y5; \
+	VPAND q6kHigh<>(SB), Y4, Y6; \
+	VPOR Y6, Y5, Y5; \
+	VPSUBB q6kBias<>(SB), Y5, Y5; \
+	Q6K_GROUP(256, Y14, $0x00, $0x55); \
+	VPSRLW $4, Y3, Y5; \
+	VPAND Y15, Y5, Y5; \
+	VPSRLW $2, Y4, Y6; \
+	VPAND q6kHigh<>(SB), Y6, Y6; \
+	VPOR Y6, Y5, Y5; \
+	VPSUBB q6kBias<>(SB), Y5, Y5; \
+	Q6K_GROUP(384, Y14, $0xaa, $0xff); \
+	ADDQ $512, DI
+
+// func dotQ6_KAVX2(row *byte, x *float32, nsb int) float32
+// Per 210-byte super-block (ggml-common.h block_q6_K): ql[128] low nibbles,
+// qh[64] high two bits, 16 int8 scales, f16 d; 256 values d·sc[l/16]·(q - 32).
+// The scales times d are formed as f32 once per block (Y11: first half,
+// Y12: second half) and broadcast per 16 elements.
+TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $0-28
+	MOVQ row+0(FP), BX
+	MOVQ x+8(FP), DI
+	MOVQ nsb+16(FP), CX
+	VPBROADCASTB byteLow<>(SB), Y15
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+q6kloop:
+	TESTQ CX, CX
+	JZ    q6kdone
+	VPBROADCASTW 208(BX), X10
+	VCVTPH2PS X10, Y10
+	VPMOVSXBD 192(BX), Y11
+	VPMOVSXBD 200(BX), Y12
+	VCVTDQ2PS Y11, Y11
+	VCVTDQ2PS Y12, Y12
+	VMULPS Y10, Y11, Y11
+	VMULPS Y10, Y12, Y12
+	Q6K_HALF(0, 128, Y11)
+	Q6K_HALF(64, 160, Y12)
+	ADDQ $210, BX
+	DECQ CX
+	JMP  q6kloop
+
+q6kdone:
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
 	RET

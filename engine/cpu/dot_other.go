@@ -19,3 +19,6 @@ func dotQ5_0(row []byte, x []float32) (float32, bool) { return 0, false }
 
 // dequantQ8_0 has no vector kernel here; rows are decoded by ggml.
 func dequantQ8_0(row []byte, dst []float32) bool { return false }
+
+// dotQ6_K has no vector kernel here; MatMul uses ggml's.
+func dotQ6_K(row []byte, x []float32) (float32, bool) { return 0, false }

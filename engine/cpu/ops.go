@@ -48,7 +48,7 @@ func (e *Executor) RMSNorm(dst, x model.Buffer, gain model.Weight, n int, eps fl
 }
 
 // MatMul sets dst (n, rows) = x (n, cols) · wᵀ, splitting w's rows across workers.
-// Q8_0, Q5_0 and Q4_K rows are read block by block by this package's AVX2 kernels
+// Q8_0, Q5_0, Q4_K and Q6_K rows are read block by block by this package's AVX2 kernels
 // (dot_amd64.s). Other quantised types go through ggml's block-by-block dot
 // products for a single vector (decode); for a batch each weight row is
 // decoded once into worker scratch and reused for all n vectors. F32 rows are
@@ -79,7 +79,7 @@ type matMulJob struct {
 
 func (j *matMulJob) do(k, lo, hi int) {
 	W, n := j.w, j.n
-	// Q8_0, Q5_0 and Q4_K have vector kernels that read the blocks directly,
+	// Q8_0, Q5_0, Q4_K and Q6_K have vector kernels that read the blocks directly,
 	// for every batch size: cheaper than decoding rows to f32.
 	switch {
 	case W.typ == ggml.Q8_0 && useAVX2 && n >= batchDecode:
@@ -92,10 +92,13 @@ func (j *matMulJob) do(k, lo, hi int) {
 			}
 		}
 		return
-	case (W.typ == ggml.Q8_0 || W.typ == ggml.Q5_0) && useAVX2:
+	case (W.typ == ggml.Q8_0 || W.typ == ggml.Q5_0 || W.typ == ggml.Q6_K) && useAVX2:
 		kernel := dotQ8_0
-		if W.typ == ggml.Q5_0 {
+		switch W.typ {
+		case ggml.Q5_0:
 			kernel = dotQ5_0
+		case ggml.Q6_K:
+			kernel = dotQ6_K
 		}
 		for r := lo; r < hi; r++ {
 			row := W.raw[r*W.rowBytes : (r+1)*W.rowBytes]
