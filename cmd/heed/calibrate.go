@@ -31,10 +31,8 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "calibrate", "[MODEL] PROMPT   (PROMPT holds one highlight, tagged or given with --span)")
 	var pf promptFlags
 	pf.register(fs)
-	threads := fs.Int("threads", 0, "worker threads for the CPU backend (0: one per CPU)")
-	var layers layerList
-	fs.Var(&layers, "layers", "apply GUIDE only in these `LAYERS` (e.g. 0-3,7; default all)")
-	backend := addBackendFlag(fs)
+	var ef engineFlags
+	ef.register(fs)
 	minDelta := fs.Float64("min", -5, "smallest Δ to consider")
 	maxDelta := fs.Float64("max", 5, "largest Δ to consider")
 	tol := fs.Float64("tol", 0.01, "stop when Δ is known to within this")
@@ -52,12 +50,12 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := loadEngine(e, path, engineFlags{threads: *threads, layers: layers, backend: backend})
+	g, err := loadEngine(e, path, ef)
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	if err := checkLayers(layers, g.m.NumLayers); err != nil {
+	if err := checkLayers(ef.layers, g.m.NumLayers); err != nil {
 		return err
 	}
 	plain, err := pf.build(g.file, g.tok, rest[0])
@@ -75,7 +73,7 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("building the UPPERCASE prompt: %w", err)
 	}
 	r, err := calibrate.Run(ctx, g.m, plain, upper, calibrate.Options{Min: float32(*minDelta), Max: float32(*maxDelta),
-		Tol: float32(*tol), GuideLayers: layers, LaggedNorm: *lagged})
+		Tol: float32(*tol), GuideLayers: ef.layers, LaggedNorm: *lagged})
 	if err != nil {
 		return usageOrRun(err)
 	}

@@ -51,9 +51,7 @@ type evalFlags struct {
 	haystack    string
 	out         string
 	mode        string
-	layers      layerList
-	threads     int
-	backend     *string
+	engine      engineFlags
 	chat        bool
 	template    string
 	asJSON      bool
@@ -75,9 +73,7 @@ func (f *evalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.haystack, "haystack", "", "plain-text `FILE` to build the needle task's haystack from")
 	fs.StringVar(&f.out, "out", "", "output `DIR`: results.jsonl (resumable), results.csv, results.json, SVG plots (default eval-TASK)")
 	fs.StringVar(&f.mode, "mode", "always", "when GUIDE applies: always (prefill and every decode step) or prefill-only")
-	fs.Var(&f.layers, "layers", "apply GUIDE only in these `LAYERS` (e.g. 0-3,7; default all)")
-	fs.IntVar(&f.threads, "threads", 0, "worker threads for the CPU backend (0: one per CPU)")
-	f.backend = addBackendFlag(fs)
+	f.engine.register(fs)
 	fs.BoolVar(&f.chat, "chat", false, "wrap each prompt in the model's chat template")
 	fs.StringVar(&f.template, "template", "", "chat template family to use instead of the model's (implies --chat)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as JSON instead of a table")
@@ -119,12 +115,12 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := loadEngine(e, path, engineFlags{threads: f.threads, layers: f.layers, backend: f.backend})
+	g, err := loadEngine(e, path, f.engine)
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	if err := checkLayers(f.layers, g.m.NumLayers); err != nil {
+	if err := checkLayers(f.engine.layers, g.m.NumLayers); err != nil {
 		return err
 	}
 	if opt.Chat, err = chatFamily(g.file, f.chat, f.template); err != nil {
@@ -246,7 +242,7 @@ func (f *evalFlags) runOptions(info eval.Info) (eval.Options, error) {
 	if opt.Mode, err = generate.ParseMode(f.mode); err != nil {
 		return opt, usageError{err}
 	}
-	opt.Layers = f.layers
+	opt.Layers = f.engine.layers
 	opt.MaxTokens = orDefault(f.maxTokens, info.MaxTokens)
 	if f.maxTokens < 0 {
 		return opt, usagef("--max-tokens must be positive")

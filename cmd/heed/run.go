@@ -27,7 +27,6 @@ func init() {
 // engineFlags are the flags of every command that runs the model.
 type engineFlags struct {
 	threads int
-	ctx     int
 	layers  layerList
 	backend *string
 }
@@ -35,7 +34,6 @@ type engineFlags struct {
 func (f *engineFlags) register(fs *flag.FlagSet) {
 	f.backend = addBackendFlag(fs)
 	fs.IntVar(&f.threads, "threads", 0, "CPU worker threads (0: one per CPU)")
-	fs.IntVar(&f.ctx, "ctx", 0, "context length to allocate (0: prompt + max tokens, within the model's)")
 	fs.Var(&f.layers, "layers", "apply GUIDE only in these `LAYERS` (e.g. 0-3,7; default all)")
 }
 
@@ -203,6 +201,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	pf.register(fs)
 	var ef engineFlags
 	ef.register(fs)
+	ctxLen := fs.Int("ctx", 0, "context length to allocate (0: prompt + max tokens, within the model's)")
 	mode := fs.String("mode", "always", "when GUIDE applies: always (prefill and every decode step) or prefill-only")
 	var sp sample.Params
 	temp := fs.Float64("temperature", 0, "sampling temperature (0: greedy)")
@@ -250,9 +249,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opt := generate.Options{MaxTokens: *maxTokens, Sample: sp, Stop: stops,
-		Bias: p.Bias(), BiasLayers: ef.layers, Mode: gmode, Context: ef.ctx}
-	if ef.ctx > 0 && ef.ctx > g.m.Context {
-		return usagef("--ctx %d exceeds the model's context length %d", ef.ctx, g.m.Context)
+		Bias: p.Bias(), BiasLayers: ef.layers, Mode: gmode, Context: *ctxLen}
+	if *ctxLen > g.m.Context {
+		return usagef("--ctx %d exceeds the model's context length %d", *ctxLen, g.m.Context)
 	}
 	if !*asJSON {
 		opt.OnToken = func(t generate.Token) error {
