@@ -27,7 +27,6 @@ func gpuTable(peerDir, dir, only string, threads, promptLen, decode int) error {
 		heed    heedResult
 		peer    peerResult
 		peerErr error
-		fileMB  float64
 	}
 	var rows []row
 	for _, bm := range gpuModels {

@@ -52,7 +52,7 @@ func (t jsonTask) Examples(Counter) ([]Example, error) {
 func parseFields(line string) ([]Field, error) {
 	spec, ok := strings.CutPrefix(line, "keys:")
 	if !ok {
-		return nil, fmt.Errorf("%q does not start with keys:", line)
+		return nil, fmt.Errorf("%q does not start with \"keys:\"", line)
 	}
 	var out []Field
 	for _, item := range strings.Split(spec, ",") {
