@@ -76,6 +76,7 @@ type Workbench struct {
 	infl  influenceState
 	sweep sweepState
 	calib calibState
+	io    sessionIO
 }
 
 // influenceState is the Influence view's state.
@@ -100,6 +101,7 @@ func NewWorkbench() *Workbench {
 func (w *Workbench) OnMount(ctx goapp.Context) {
 	page := ctx.Page().URL()
 	w.modelsPage = page
+	w.restoreFromLink(ctx, page)
 	ctx.Async(func() {
 		rctx, cancel := context.WithTimeout(ctx, listTimeout)
 		defer cancel()
@@ -145,5 +147,6 @@ func (w *Workbench) Render() goapp.UI {
 		w.renderInfluence(),
 		w.renderSweep(),
 		w.renderCalibration(),
+		w.renderSession(),
 	)
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"heed/internal/testmodel"
 	"math"
 	"os"
@@ -21,6 +22,8 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 
 	heedapp "heed/app"
+	"heed/app/sessionfile"
+	"heed/app/sharelink"
 	"heed/engine/calibrate"
 	"heed/engine/ggml"
 	"heed/engine/guide"
@@ -62,8 +65,9 @@ func influenceTolerance(backend string) float64 {
 // influence.Measure run natively on the same prompt at two layers, a Δ sweep
 // (stopped once, then run to the end) matches influence.Measure at each Δ,
 // Calibrate matches calibrate.Run and Apply sets Δmid, a second
-// model from the list replaces the first, and one heed cannot run fails in
-// words. Screenshots of each step go to $HEED_ARTIFACTS (default: a new
+// model from the list replaces the first, one heed cannot run fails in
+// words, and a shared link, a session export and its import restore the
+// prompt, settings and outputs. Screenshots of each step go to $HEED_ARTIFACTS (default: a new
 // temporary directory, logged); HEED_UPDATE_SCREENSHOT=1 also writes the
 // README's docs/screenshots/app.png. The page uses WebGPU when SwiftShader's
 // adapter passes the engine's self-test and the CPU otherwise;
@@ -433,11 +437,130 @@ func TestAppEndToEnd(t *testing.T) {
 	}
 	shot(t, page, artifacts, "6-unsupported-model")
 
+	// 7. A shared link restores the prompt and settings on a fresh page, and
+	// a session exported after a run imports back into a changed editor.
+	start := time.Now()
+	exportAndImport(t, page, log, base, artifacts, fail)
+	t.Logf("shared link, export and import: %s", time.Since(start).Round(time.Millisecond))
+
 	log.mu.Lock()
 	defer log.mu.Unlock()
 	if len(log.problems) > 0 {
 		t.Errorf("browser reported problems:\n%s", strings.Join(log.problems, "\n"))
 	}
+}
+
+// exportAndImport opens the page from a shared link, checks the editor took
+// the link's prompt and settings (and that Copy link writes them back), runs
+// a short A/B generation, exports the session, edits the prompt, and imports
+// the exported file through the file input.
+func exportAndImport(t *testing.T, page *rod.Page, log *browserLog, base, artifacts string, fail func(string, error)) {
+	t.Helper()
+	shared := strings.Replace(heedapp.SamplePrompt, "ball", "<!->ball<-!> & 100% #fun", 1)
+	want := sharelink.State{Prompt: shared, DeltaMid: 1.5, Temperature: 0, Seed: 3, MaxTokens: 6}
+	if err := page.Navigate(base + "/?shared#" + sharelink.Encode(want)); err != nil {
+		fail("open a shared link", err)
+	}
+	restored, err := waitFor(page, log, `() => {
+		const p = document.querySelector(".heed-model-panel");
+		if (!p || document.getElementById("app-wasm-loader") || p.dataset.state !== "loaded") return "";
+		const v = (id) => document.getElementById(id).value;
+		return JSON.stringify([v("heed-prompt"), v("heed-delta-mid"), v("heed-max-tokens"), v("heed-seed")]);
+	}`)
+	if err != nil {
+		fail("restore from a shared link", err)
+	}
+	var fields []string
+	if err := json.Unmarshal([]byte(restored), &fields); err != nil {
+		t.Fatal(err)
+	}
+	if w := []string{shared, "1.5", "6", "3"}; !slices.Equal(fields, w) {
+		t.Errorf("editor (prompt, Δmid, tokens, seed) after opening the shared link: %q, want %q", fields, w)
+	}
+	clickOn(t, page, ".heed-copy-link", fail)
+	hash, err := waitFor(page, log, `() => document.querySelector(".heed-link") ? location.hash : ""`)
+	if err != nil {
+		fail("copy link", err)
+	}
+	if got, ok, err := sharelink.Decode(hash, sharelink.State{}); err != nil || !ok || got != want {
+		t.Errorf("Copy link wrote %q = %+v (%v), want %+v", hash, got, err, want)
+	}
+
+	clickOn(t, page, ".heed-generate", fail)
+	ids, err := waitFor(page, log, `() => {
+		const cols = [...document.querySelectorAll(".heed-generation .heed-column")];
+		if (document.querySelector(".heed-generation").dataset.running !== "false") return "";
+		if (cols.length !== 2 || cols.some((c) => c.dataset.done !== "true")) return "";
+		return JSON.stringify(cols.map((c) => [...c.querySelectorAll(".heed-out-tok")].map((s) => s.dataset.id).join(" ")));
+	}`)
+	if err != nil {
+		fail("generate before export", err)
+	}
+	clickOn(t, page, ".heed-export", fail)
+	exported, err := waitFor(page, log, `() => document.querySelector(".heed-export-json").textContent ||
+		(document.querySelector(".heed-session-error") || {}).innerText || ""`)
+	if err != nil {
+		fail("export", err)
+	}
+	s, err := sessionfile.Decode([]byte(exported))
+	if err != nil {
+		fail("decode the exported session", err)
+	}
+	var savedIDs []string
+	for _, o := range s.Outputs {
+		savedIDs = append(savedIDs, strings.Trim(fmt.Sprint(o.IDs), "[]"))
+	}
+	if w, _ := json.Marshal(savedIDs); s.Prompt != shared || s.DeltaMid != 1.5 || s.Settings.MaxTokens != 6 || string(w) != ids ||
+		s.Model.Name != defaultmodel.Name || len(s.Model.SHA256) != 64 {
+		t.Errorf("exported session: prompt %q, Δmid %v, settings %+v, model %+v, outputs %s; page outputs %s",
+			s.Prompt, s.DeltaMid, s.Settings, s.Model, w, ids)
+	}
+	file := filepath.Join(t.TempDir(), "heed-session.json")
+	if err := os.WriteFile(file, []byte(exported), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	setInput(t, page, "#heed-prompt", "Something else entirely.", fail)
+	setInput(t, page, "#heed-delta-mid", "2", fail)
+	in, err := page.Element("#heed-import-file")
+	if err != nil {
+		fail("find the file input", err)
+	}
+	if err := in.SetFiles([]string{file}); err != nil {
+		fail("choose the session file", err)
+	}
+	imported, err := waitFor(page, log, `() => {
+		const err = document.querySelector(".heed-session-error");
+		if (err) return "error: " + err.innerText;
+		const outs = [...document.querySelectorAll(".heed-imported-output")];
+		if (outs.length === 0) return "";
+		return JSON.stringify({
+			prompt: document.getElementById("heed-prompt").value,
+			delta: document.getElementById("heed-delta-mid").value,
+			texts: outs.map((o) => o.querySelector(".heed-output").textContent),
+			mismatch: !!document.querySelector(".heed-model-mismatch"),
+		});
+	}`)
+	if err != nil || strings.HasPrefix(imported, "error") {
+		fail("import", errorOr(err, imported))
+	}
+	var got struct {
+		Prompt, Delta string
+		Texts         []string
+		Mismatch      bool
+	}
+	if err := json.Unmarshal([]byte(imported), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Prompt != shared || got.Delta != "1.5" || len(got.Texts) != len(s.Outputs) || got.Mismatch {
+		t.Errorf("after import: %+v; want prompt %q, Δmid 1.5, %d outputs, no model mismatch", got, shared, len(s.Outputs))
+	}
+	for i, o := range s.Outputs {
+		if i < len(got.Texts) && got.Texts[i] != o.Text {
+			t.Errorf("imported %s output %q, exported %q", o.Side, got.Texts[i], o.Text)
+		}
+	}
+	shot(t, page, artifacts, "7-imported")
 }
 
 // syntheticModel is a second model in the test's models directory;
