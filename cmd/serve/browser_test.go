@@ -19,8 +19,11 @@ import (
 // chromiumBin is Debian's chromium package, which ships SwiftShader.
 const chromiumBin = "/usr/bin/chromium"
 
-// pageLoadTimeout covers a cold 12 MB wasm compile in headless Chromium on 2 cores.
-const pageLoadTimeout = 60 * time.Second
+// pageTimeout bounds everything one browser test does on its page: a cold
+// 12 MB wasm compile in headless Chromium on 2 cores takes up to a minute, and
+// the end-to-end test's steps (generation, sweep, calibration on SwiftShader)
+// add about a minute more on a loaded machine.
+const pageTimeout = 4 * time.Minute
 
 // browserLog collects what would show in the devtools console as a problem.
 type browserLog struct {
@@ -160,7 +163,7 @@ func openPage(t *testing.T, webgpu bool) (*rod.Page, *browserLog) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page = page.Timeout(pageLoadTimeout)
+	page = page.Timeout(pageTimeout)
 
 	log := &browserLog{}
 	for _, enable := range []interface{ Call(proto.Client) error }{proto.LogEnable{}, proto.RuntimeEnable{}, proto.NetworkEnable{}} {
