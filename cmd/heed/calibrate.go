@@ -46,18 +46,11 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	path, err := modelPath(modelArg)
-	if err != nil {
-		return err
-	}
-	g, err := loadEngine(e, path, ef)
+	g, err := loadEngine(e, modelArg, ef)
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	if err := checkLayers(ef.layers, g.m.NumLayers); err != nil {
-		return err
-	}
 	plain, err := pf.build(g.file, g.tok, rest[0])
 	if err != nil {
 		return err

@@ -111,18 +111,11 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	path, err := modelPath(modelArg)
-	if err != nil {
-		return err
-	}
-	g, err := loadEngine(e, path, f.engine)
+	g, err := loadEngine(e, modelArg, f.engine)
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	if err := checkLayers(f.engine.layers, g.m.NumLayers); err != nil {
-		return err
-	}
 	if opt.Chat, err = chatFamily(g.file, f.chat, f.template); err != nil {
 		return err
 	}
@@ -139,7 +132,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return usagef("the largest bin needs about %d tokens of context, the model has %d: pass smaller --bins", need, g.m.Context)
 	}
 
-	rs, err := runSettings(taskName, path, g.backend, opt, f, settings.Text)
+	rs, err := runSettings(taskName, g.path, g.backend, opt, f, settings.Text)
 	if err != nil {
 		return err
 	}

@@ -70,9 +70,6 @@ func runInfluence(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer g.Close()
-	if err := checkLayers(ef.layers, g.m.NumLayers); err != nil {
-		return err
-	}
 	p, err := pf.build(g.file, g.tok, rest[0])
 	if err != nil {
 		return err

@@ -82,6 +82,7 @@ func checkLayers(layers []int, n int) error {
 
 // engine is a loaded model ready to run.
 type engine struct {
+	path    string // the model file, resolved (the default model when none was named)
 	file    *gguf.File
 	tok     *tokenizer.Tokenizer
 	exec    model.Executor
@@ -102,9 +103,14 @@ func closeExecutor(x model.Executor) {
 }
 
 // loadEngine opens the model, its tokenizer and its weights on the executor the
-// flags name, drawing a progress bar for large files when stderr is a terminal.
+// flags name, drawing a progress bar for large files when stderr is a terminal,
+// and rejects --layers the model does not have.
 func loadEngine(e *env, path string, ef engineFlags) (*engine, error) {
-	f, err := openModel(path)
+	path, err := modelPath(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -122,13 +128,18 @@ func loadEngine(e *env, path string, ef engineFlags) (*engine, error) {
 		f.Close()
 		return nil, err
 	}
-	m, err := model.LoadProgress(f, exec, loadProgress(e, path))
+	m, err := model.LoadProgress(f, exec, loadProgress(e, path, f.Size))
 	if err != nil {
 		closeExecutor(exec)
 		f.Close()
 		return nil, err
 	}
-	return &engine{file: f, tok: tok, exec: exec, backend: desc, m: m}, nil
+	g := &engine{path: path, file: f, tok: tok, exec: exec, backend: desc, m: m}
+	if err := checkLayers(ef.layers, m.NumLayers); err != nil {
+		g.Close()
+		return nil, err
+	}
+	return g, nil
 }
 
 // progressMinBytes is the model size above which loading shows progress.
@@ -136,7 +147,7 @@ const progressMinBytes = 64 << 20
 
 // loadProgress returns a progress callback drawing a bar on stderr, or nil
 // when stderr is not a terminal or the model is small.
-func loadProgress(e *env, path string) func(done, total int64) {
+func loadProgress(e *env, path string, size int64) func(done, total int64) {
 	f, ok := e.stderr.(*os.File)
 	if !ok {
 		return nil
@@ -144,11 +155,7 @@ func loadProgress(e *env, path string) func(done, total int64) {
 	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		return nil
 	}
-	p, err := modelPath(path)
-	if err != nil {
-		return nil
-	}
-	if fi, err := os.Stat(p); err != nil || fi.Size() < progressMinBytes {
+	if size < progressMinBytes {
 		return nil
 	}
 	last := -1
@@ -160,7 +167,7 @@ func loadProgress(e *env, path string) func(done, total int64) {
 		last = pct
 		const width = 30
 		bar := strings.Repeat("=", pct*width/100) + strings.Repeat(" ", width-pct*width/100)
-		fmt.Fprintf(f, "\rloading %s [%s] %3d%%", p, bar, pct)
+		fmt.Fprintf(f, "\rloading %s [%s] %3d%%", path, bar, pct)
 		if done >= total {
 			fmt.Fprintln(f)
 		}
@@ -241,9 +248,6 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer g.Close()
-	if err := checkLayers(ef.layers, g.m.NumLayers); err != nil {
-		return err
-	}
 	p, err := pf.build(g.file, g.tok, rest[0])
 	if err != nil {
 		return err
