@@ -5,19 +5,25 @@
 // # Tag grammar
 //
 // Parse reads text in which highlights are marked with tags. A tag is one of
-// exactly eight byte sequences:
+// eight byte sequences or an explicit-Δ opening tag:
 //
-//	open     close     Span
-//	<!->     <-!>      Delta = deltaMid/2
-//	<!!->    <-!!>     Delta = deltaMid
-//	<!!!->   <-!!!>    Delta = 2·deltaMid
-//	<?->     <-?>      Measure = true, Delta = 0 (Influence is reported, nothing is biased)
+//	open      close     Span
+//	<!->      <-!>      Delta = deltaMid/2
+//	<!!->     <-!!>     Delta = deltaMid
+//	<!!!->    <-!!!>    Delta = 2·deltaMid
+//	<?->      <-?>      Measure = true, Delta = 0 (Influence is reported, nothing is biased)
+//	<!=D->    <-!=>     Delta = D, a decimal such as -1.5 (not scaled by deltaMid)
+//
+// The reference has only the first four; the explicit form gives one span
+// any Δ, negative included (SPEC §1: each span has its own Δ). D is an
+// optional sign, digits with an optional fraction, at most 12 bytes, no
+// exponent; "<!=x->" or "<!=1e3->" is no tag and stays text.
 //
 // Formally, over bytes:
 //
 //	tagged  = { text | span }
 //	span    = open(L) text close(L)    (same level L on both sides, text not empty)
-//	text    = any byte sequence that contains none of the eight tags
+//	text    = any byte sequence that contains no tag
 //
 // Everything else is text: "<!--" (an HTML comment), "a <- b", "<!>", "<-->"
 // and "<!!!!->" contain no tag and are kept byte for byte. Tags are matched

@@ -3,6 +3,8 @@ package guide
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -19,14 +21,72 @@ type level struct {
 	open, close string
 	scale       float32
 	measure     bool
+	explicit    bool // open is a prefix followed by the Δ and "->"
 }
 
-// levels are the reference's tags (SPEC §1); no tag is a prefix of another.
+// levels are the reference's tags (SPEC §1) and the explicit-Δ form; no tag
+// is a prefix of another.
 var levels = [...]level{
 	{open: "<!->", close: "<-!>", scale: 0.5},
 	{open: "<!!->", close: "<-!!>", scale: 1},
 	{open: "<!!!->", close: "<-!!!>", scale: 2},
 	{open: "<?->", close: "<-?>", measure: true},
+	{open: ExplicitOpenPrefix, close: ExplicitClose, explicit: true},
+}
+
+// The explicit-Δ tags, beyond the reference (SPEC §1 allows any Δ per span,
+// negative included): "<!=" Δ "->" … "<-!=>", with Δ a decimal number of at
+// most maxDeltaLen bytes (optional sign, digits, optional fraction; no
+// exponent), such as "<!=-1.5->". The Δ is absolute: Δmid does not scale it.
+const (
+	ExplicitOpenPrefix = "<!="
+	ExplicitClose      = "<-!=>"
+	maxDeltaLen        = 12
+)
+
+// ExplicitOpen returns the opening tag that gives its span Δ = d rounded to
+// four decimals (a finer Δ has no visible effect on attention). |d| must stay
+// below 1e6 for the tag to fit maxDeltaLen ("-999999.9999" is 12 bytes).
+func ExplicitOpen(d float32) string {
+	r := math.Round(float64(d)*1e4) / 1e4
+	if r == 0 {
+		r = 0 // no "-0"
+	}
+	return ExplicitOpenPrefix + strconv.FormatFloat(r, 'f', -1, 32) + "->"
+}
+
+// explicitDelta reads the Δ of the explicit opening tag at the start of s and
+// returns it with the tag's length (0 when s does not start with one).
+func explicitDelta(s string) (d float32, n int) {
+	rest, ok := strings.CutPrefix(s, ExplicitOpenPrefix)
+	if !ok {
+		return 0, 0
+	}
+	i := 0
+	if i < len(rest) && (rest[i] == '-' || rest[i] == '+') {
+		i++
+	}
+	digits, dot := 0, false
+	for ; i < len(rest) && i <= maxDeltaLen; i++ {
+		c := rest[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+			continue
+		case c == '.' && !dot:
+			dot = true
+			continue
+		}
+		break
+	}
+	if digits == 0 || i > maxDeltaLen || !strings.HasPrefix(rest[i:], "->") {
+		return 0, 0
+	}
+	v, err := strconv.ParseFloat(rest[:i], 32)
+	if err != nil {
+		return 0, 0
+	}
+	return float32(v), len(ExplicitOpenPrefix) + i + len("->")
 }
 
 // Kinds of syntax error, matched with errors.Is on a *SyntaxError.
@@ -71,6 +131,8 @@ func Parse(tagged string, deltaMid float32) (text string, spans []Span, err erro
 	type cut struct{ textAt, length int }
 	var removed []cut
 	openLevel, openAt, spanStart := -1, 0, 0
+	var openTag string
+	var openDelta float32
 	for i := 0; i < len(tagged); {
 		lv, isOpen, n := matchTag(tagged[i:])
 		if n == 0 {
@@ -85,18 +147,24 @@ func Parse(tagged string, deltaMid float32) (text string, spans []Span, err erro
 		tag := tagged[i : i+n]
 		switch {
 		case isOpen && openLevel >= 0:
-			return "", nil, syntaxError(tagged, i, tag, ErrNested, "inside "+describeAt(tagged, openAt, levels[openLevel].open))
+			return "", nil, syntaxError(tagged, i, tag, ErrNested, "inside "+describeAt(tagged, openAt, openTag))
 		case isOpen:
-			openLevel, openAt, spanStart = lv, i, b.Len()
+			openLevel, openAt, spanStart, openTag = lv, i, b.Len(), tag
+			if levels[lv].explicit {
+				openDelta, _ = explicitDelta(tag)
+			}
 		case openLevel < 0:
 			return "", nil, syntaxError(tagged, i, tag, ErrUnopened, "")
 		case lv != openLevel:
-			return "", nil, syntaxError(tagged, i, tag, ErrMismatched, "the open span is "+describeAt(tagged, openAt, levels[openLevel].open))
+			return "", nil, syntaxError(tagged, i, tag, ErrMismatched, "the open span is "+describeAt(tagged, openAt, openTag))
 		case b.Len() == spanStart:
-			return "", nil, syntaxError(tagged, openAt, levels[openLevel].open, ErrEmptySpan, "")
+			return "", nil, syntaxError(tagged, openAt, openTag, ErrEmptySpan, "")
 		default:
 			sp := Span{Start: spanStart, End: b.Len(), Measure: levels[openLevel].measure}
-			if !sp.Measure {
+			switch {
+			case levels[openLevel].explicit:
+				sp.Delta = openDelta
+			case !sp.Measure:
 				sp.Delta = levels[openLevel].scale * deltaMid
 			}
 			spans = append(spans, sp)
@@ -106,7 +174,7 @@ func Parse(tagged string, deltaMid float32) (text string, spans []Span, err erro
 		i += n
 	}
 	if openLevel >= 0 {
-		return "", nil, syntaxError(tagged, openAt, levels[openLevel].open, ErrUnclosed, "")
+		return "", nil, syntaxError(tagged, openAt, openTag, ErrUnclosed, "")
 	}
 	text = b.String()
 	if at, n := findTag(text); n > 0 {
@@ -121,6 +189,14 @@ func Parse(tagged string, deltaMid float32) (text string, spans []Span, err erro
 	return text, spans, nil
 }
 
+// TagAt reports whether s starts with a tag: its length (0 when it does not)
+// and whether it opens a span. Scanning a text that Parse accepts left to
+// right with TagAt finds exactly the tags Parse removed.
+func TagAt(s string) (n int, isOpen bool) {
+	_, isOpen, n = matchTag(s)
+	return n, isOpen
+}
+
 // matchTag reports which tag s starts with: its level, whether it opens, and
 // its length (0 when s starts with no tag).
 func matchTag(s string) (lv int, isOpen bool, n int) {
@@ -128,7 +204,11 @@ func matchTag(s string) (lv int, isOpen bool, n int) {
 		return 0, false, 0
 	}
 	for i, l := range levels {
-		if strings.HasPrefix(s, l.open) {
+		if l.explicit {
+			if _, n := explicitDelta(s); n > 0 {
+				return i, true, n
+			}
+		} else if strings.HasPrefix(s, l.open) {
 			return i, true, len(l.open)
 		}
 		if strings.HasPrefix(s, l.close) {

@@ -33,6 +33,13 @@ func TestParse(t *testing.T) {
 		{"HTML comment is text", "<!-- note --> <!->x<-!>", 1, "<!-- note --> x", []Span{{Start: 14, End: 15, Delta: 0.5}}},
 		{"look-alikes are text", "a <- b, <!>, <-->, <!!!!->, <?>, <-", 1, "a <- b, <!>, <-->, <!!!!->, <?>, <-", nil},
 		{"tag-like text inside a span", "<!!->x <- y<-!!>", 1, "x <- y", []Span{{Start: 0, End: 6, Delta: 1}}},
+		{"explicit negative delta", "a <!=-1.5->cat<-!=> sat", 1, "a cat sat", []Span{{Start: 2, End: 5, Delta: -1.5}}},
+		{"explicit delta ignores delta_mid", "<!=3->x<-!=><!!->y<-!!>", 2, "xy", []Span{{Start: 0, End: 1, Delta: 3}, {Start: 1, End: 2, Delta: 2}}},
+		{"explicit delta forms", "<!=+0.25->a<-!=> <!=.5->b<-!=> <!=2.->c<-!=> <!=0->d<-!=>", 1, "a b c d", []Span{
+			{Start: 0, End: 1, Delta: 0.25}, {Start: 2, End: 3, Delta: 0.5}, {Start: 4, End: 5, Delta: 2}, {Start: 6, End: 7, Delta: 0},
+		}},
+		{"malformed explicit tags are text", "<!=x-> <!=1e3-> <!=--1-> <!=-> <!=1.2.3-> <!=1234567890123->", 1,
+			"<!=x-> <!=1e3-> <!=--1-> <!=-> <!=1.2.3-> <!=1234567890123->", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,6 +77,12 @@ func TestParseErrors(t *testing.T) {
 		{"position on a later line counts code points", "één\nzwei <!->drei", ErrUnclosed, 11, 2, 6, "<!->"},
 		{"tag formed by removal", "<!-<?->><-?>", ErrFormedTag, 0, 1, 1, "<!->"},
 		{"tag formed after a removed tag", "ab<!!->c<-!!><-<?->!><-?>", ErrFormedTag, 13, 1, 14, "<-!>"},
+		{"explicit open without close", "a <!=-2->cat", ErrUnclosed, 2, 1, 3, "<!=-2->"},
+		{"explicit close without open", "cat<-!=>", ErrUnopened, 3, 1, 4, "<-!=>"},
+		{"explicit closed as a level", "<!=1->cat<-!>", ErrMismatched, 9, 1, 10, "<-!>"},
+		{"level closed as explicit", "<!->cat<-!=>", ErrMismatched, 7, 1, 8, "<-!=>"},
+		{"explicit empty span", "<!=1-><-!=>", ErrEmptySpan, 0, 1, 1, "<!=1->"},
+		{"nested in explicit", "<!=1->a<!->b<-!><-!=>", ErrNested, 7, 1, 8, "<!->"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,7 +140,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"", "plain", "<!->a<-!>", "<!!->a<-!!>", "<!!!->a<-!!!>", "<?->a<-?>",
 		"<!-- c -->", "a <- b", "<!-<?->><-?>", "<!->a<!!->b<-!!><-!>", "<-!>", "<!->",
-		"über <!!->Käse<-!!> 🧀", "<!->\xff<-!>",
+		"über <!!->Käse<-!!> 🧀", "<!->\xff<-!>", "<!=-1.5->a<-!=>", "<!=<!=1->->x<-!=>",
 	} {
 		f.Add(s)
 	}
@@ -155,11 +168,52 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("span %+v out of order or bounds in %q (%d bytes)", sp, text, len(text))
 			}
 			end = sp.End
-			if want := map[bool][]float32{true: {0}, false: {0.5, 1, 2}}[sp.Measure]; !containsDelta(want, sp.Delta) {
+			explicit := strings.Contains(tagged, ExplicitOpenPrefix)
+			if want := map[bool][]float32{true: {0}, false: {0.5, 1, 2}}[sp.Measure]; !explicit && !containsDelta(want, sp.Delta) {
 				t.Fatalf("span %+v has Δ outside %v", sp, want)
 			}
 		}
 	})
+}
+
+func TestExplicitOpenRoundTrips(t *testing.T) {
+	for _, d := range []float32{-5, -1.5, -0.1, 0, 0.3, 1, 2.75, 5, 0.0001, 123456, -999999.9375} {
+		tagged := ExplicitOpen(d) + "x" + ExplicitClose
+		_, spans, err := Parse(tagged, 1)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tagged, err)
+			continue
+		}
+		if len(spans) != 1 || spans[0].Delta != d { // exact: every d here has at most four decimals
+			t.Errorf("Parse(%q) spans = %+v, want one span with Δ %v", tagged, spans, d)
+		}
+	}
+}
+
+func TestTagAt(t *testing.T) {
+	for _, tc := range []struct {
+		s      string
+		n      int
+		isOpen bool
+	}{
+		{"<!->x", 4, true}, {"<-!!!>", 6, false}, {"<?->", 4, true}, {"<!=-1.5->x", 9, true}, {"<-!=>", 5, false},
+		{"<!--", 0, false}, {"<!=x->", 0, false}, {"", 0, false}, {"abc", 0, false},
+	} {
+		if n, isOpen := TagAt(tc.s); n != tc.n || isOpen != tc.isOpen {
+			t.Errorf("TagAt(%q) = %d, %v; want %d, %v", tc.s, n, isOpen, tc.n, tc.isOpen)
+		}
+	}
+}
+
+func TestExplicitOpenRounds(t *testing.T) {
+	for _, tc := range []struct {
+		d    float32
+		want string
+	}{{1e-7, "<!=0->"}, {-1e-7, "<!=0->"}, {1.23456, "<!=1.2346->"}, {-0.5, "<!=-0.5->"}} {
+		if got := ExplicitOpen(tc.d); got != tc.want {
+			t.Errorf("ExplicitOpen(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
 }
 
 func containsDelta(ds []float32, d float32) bool {
