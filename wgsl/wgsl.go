@@ -5,7 +5,8 @@
 //
 // Weight-reading kernels (matvec, matmul, embedding) are assembled from three files:
 // bytes.wgsl (byte reads from array<u32>), dequant_<type>.wgsl (dequant8 for one ggml type)
-// and the kernel itself.
+// and the kernel itself. F16 has a second dequantiser, dequant_f16_shaderf16.wgsl, for
+// devices with the shader-f16 feature (WeightModuleShaderF16).
 package wgsl
 
 import (
@@ -47,10 +48,20 @@ func Names() []string {
 var WeightKernels = []string{"matvec", "matmul", "embedding"}
 
 // WeightTypes are the ggml types with a dequant_<type>.wgsl.
-var WeightTypes = []ggml.Type{ggml.F32, ggml.F16, ggml.Q8_0, ggml.Q4_0, ggml.Q4_K, ggml.Q6_K}
+var WeightTypes = []ggml.Type{ggml.F32, ggml.F16, ggml.BF16, ggml.Q8_0, ggml.Q4_0, ggml.Q4_1, ggml.Q5_0, ggml.Q5_1, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K}
 
 // WeightModule assembles bytes.wgsl, dequant_<t>.wgsl and the kernel into one module.
 func WeightModule(kernel string, t ggml.Type) (string, error) {
+	return weightModule(kernel, "dequant_"+strings.ToLower(t.String()), "")
+}
+
+// WeightModuleShaderF16 assembles the F16 variant of a weight kernel for devices with the
+// shader-f16 feature: `enable f16;`, bytes.wgsl, dequant_f16_shaderf16.wgsl and the kernel.
+func WeightModuleShaderF16(kernel string) (string, error) {
+	return weightModule(kernel, "dequant_f16_shaderf16", "enable f16;\n")
+}
+
+func weightModule(kernel, dequant, prefix string) (string, error) {
 	found := false
 	for _, k := range WeightKernels {
 		found = found || k == kernel
@@ -58,9 +69,9 @@ func WeightModule(kernel string, t ggml.Type) (string, error) {
 	if !found {
 		return "", fmt.Errorf("%w: %q does not read weights", ErrNoKernel, kernel)
 	}
-	deq, err := Source("dequant_" + strings.ToLower(t.String()))
+	deq, err := Source(dequant)
 	if err != nil {
-		return "", fmt.Errorf("%w: no dequantiser for %s", ErrNoKernel, t)
+		return "", fmt.Errorf("%w: no dequantiser %s", ErrNoKernel, dequant)
 	}
 	helpers, err := Source("bytes")
 	if err != nil {
@@ -70,5 +81,5 @@ func WeightModule(kernel string, t ggml.Type) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return helpers + "\n" + deq + "\n" + body, nil
+	return prefix + helpers + "\n" + deq + "\n" + body, nil
 }

@@ -3,6 +3,7 @@ package wgsl
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,14 +145,39 @@ func TestWeightModule(t *testing.T) {
 			}
 		}
 	}
+	for _, k := range WeightKernels {
+		src, err := WeightModuleShaderF16(k)
+		if err != nil {
+			t.Fatalf("%s shader-f16: %v", k, err)
+		}
+		if !strings.HasPrefix(src, "enable f16;\n") || !strings.Contains(src, "fn dequant8") {
+			t.Errorf("%s shader-f16 module does not start with `enable f16;` or lacks dequant8", k)
+		}
+		if bb, err := Const(src, "BLOCK_BYTES"); err != nil || bb != 2 {
+			t.Errorf("%s shader-f16: BLOCK_BYTES %d (%v), want 2", k, bb, err)
+		}
+	}
+	if _, err := WeightModuleShaderF16("rmsnorm"); !errors.Is(err, ErrNoKernel) {
+		t.Errorf("rmsnorm as a shader-f16 weight kernel: %v", err)
+	}
 	if _, err := WeightModule("rmsnorm", ggml.F32); !errors.Is(err, ErrNoKernel) {
 		t.Errorf("rmsnorm as a weight kernel: %v", err)
 	}
-	if _, err := WeightModule("matvec", ggml.Q5_K); !errors.Is(err, ErrNoKernel) {
-		t.Errorf("matvec over Q5_K: %v", err)
+	if _, err := WeightModule("matvec", ggml.Q8_1); !errors.Is(err, ErrNoKernel) {
+		t.Errorf("matvec over Q8_1: %v", err)
 	}
 	if _, err := Source("nope"); !errors.Is(err, ErrNoKernel) {
 		t.Errorf("missing source: %v", err)
+	}
+}
+
+// TestWeightTypesCoverSupported pins that every type the CPU reference computes with has a
+// dequantiser, so the executor never needs to expand a matrix to F32.
+func TestWeightTypesCoverSupported(t *testing.T) {
+	for typ := range ggml.Type(64) {
+		if ggml.Supported(typ) && !slices.Contains(WeightTypes, typ) {
+			t.Errorf("%s: ggml computes with it, no dequant_%s.wgsl reads it", typ, strings.ToLower(typ.String()))
+		}
 	}
 }
 

@@ -55,7 +55,10 @@ type Options struct {
 	// MaxTokens bounds the generated tokens (0: until the context is full).
 	MaxTokens int
 	// Sample picks each token. Greedy parameters (temperature 0, no repetition penalty) on a
-	// model.Argmaxer executor pick it there and read back only its id: the same token.
+	// model.Argmaxer executor pick it there and read back only its id; sampling bounded by
+	// top-k, top-p or min-p (no repetition penalty) on a model.TopKer executor reads back the
+	// most likely tokens and the normaliser, and the whole logits only when those cannot decide
+	// the draw. Either way the token is the one the sampler picks from the whole logits.
 	Sample sample.Params
 	// Stop strings end generation; the text is cut before the first one.
 	Stop []string
@@ -168,6 +171,11 @@ func Run(ctx context.Context, m *model.Model, v Vocab, prompt []int32, opt Optio
 	g := &loop{m: m, s: s, v: v, opt: opt, sampler: sample.New(opt.Sample), onDevice: argmaxer && greedy(opt.Sample),
 		logits: make([]float32, m.Vocab), history: append([]int32(nil), prompt...),
 		anchor: prompt[len(prompt)-1:], res: &Result{}}
+	if _, topker := m.Exec.(model.TopKer); topker && !g.onDevice {
+		if k, ok := opt.Sample.Head(m.Vocab, model.MaxCandidates); ok {
+			g.head = k
+		}
+	}
 	err = g.run(ctx, prompt)
 	if rerr := g.readInfluence(); err == nil {
 		err = rerr
@@ -185,11 +193,14 @@ type loop struct {
 	// onDevice picks each token with State.ArgmaxLogits, so decode reads back one index and
 	// not the logits: only when the sampler would pick the argmax itself (see greedy).
 	onDevice bool
-	logits   []float32
-	history  []int32 // prompt and generated tokens, for the repetition penalty
-	anchor   []int32 // the last prompt token, decoded before the generated ones
-	sent     int     // bytes of the text already streamed
-	res      *Result
+	// head, when positive, is how many candidates State.TopKLogits reads back for
+	// Sampler.SampleTop before falling back to the whole logits.
+	head    int
+	logits  []float32
+	history []int32 // prompt and generated tokens, for the repetition penalty
+	anchor  []int32 // the last prompt token, decoded before the generated ones
+	sent    int     // bytes of the text already streamed
+	res     *Result
 }
 
 func (g *loop) run(ctx context.Context, prompt []int32) error {
@@ -256,6 +267,15 @@ func (g *loop) run(ctx context.Context, prompt []int32) error {
 func (g *loop) next() (int32, error) {
 	if g.onDevice {
 		return g.s.ArgmaxLogits(0)
+	}
+	if g.head > 0 {
+		c, err := g.s.TopKLogits(0, g.head)
+		if err != nil {
+			return 0, err
+		}
+		if id, ok := g.sampler.SampleTop(sample.Top{IDs: c.IDs, Logits: c.Logits, Vocab: g.m.Vocab, Sum: c.Sum, SumErr: c.SumErr}); ok {
+			return id, nil
+		}
 	}
 	if err := g.s.Logits(0, g.logits); err != nil {
 		return 0, err

@@ -64,6 +64,39 @@ type Device struct {
 	lost      error
 
 	dummyRead, dummyWrite *Buffer // bound where an optional buffer is absent
+
+	noShaderF16 bool // F16 weight kernels avoid the shader-f16 variant (UseShaderF16(false))
+	// f16Tried and f16Err record whether checkShaderF16 has run on this device and its outcome.
+	f16Tried bool
+	f16Err   error
+}
+
+// UseShaderF16 selects the F16 weight kernels: the shader-f16 variant (on, the default where
+// the device has the feature and the variant passes checkShaderF16) or the one that reads
+// halves with unpack2x16float (off). Both compute the same bits
+// (wgsl/dequant_f16_shaderf16.wgsl); the switch exists to test both on one device. Turning it
+// on where the variant fails checkShaderF16 is an error.
+func (d *Device) UseShaderF16(on bool) error {
+	if on && !d.info.Features.ShaderF16 {
+		return fmt.Errorf("%w: the device has no shader-f16 feature", ErrNoAdapter)
+	}
+	if on {
+		if err := d.shaderF16Usable(); err != nil {
+			return err
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.noShaderF16 = !on
+	return nil
+}
+
+// ShaderF16 reports whether F16 weight kernels use the shader-f16 variant.
+func (d *Device) ShaderF16() bool {
+	d.mu.Lock()
+	off := !d.info.Features.ShaderF16 || d.noShaderF16
+	d.mu.Unlock()
+	return !off && d.shaderF16Usable() == nil
 }
 
 // Open picks the default adapter, requests a device with the adapter's real limits and the

@@ -203,7 +203,9 @@ func TestShapeErrors(t *testing.T) {
 		{"rope odd dims", func(s *Step) error { return s.RoPE(small, nanBuffer(t, d, 4), 1, 1, 4, 3, 0, RoPEAdjacent) }},
 		{"rope short frequencies", func(s *Step) error { return s.RoPE(nanBuffer(t, d, 16), small, 1, 1, 16, 16, 0, RoPENeoX) }},
 		{"copy past the end", func(s *Step) error { return s.Copy(small, 2, small, 0, 3) }},
-		{"argmax empty", func(s *Step) error { return s.Argmax(small, small, 0) }},
+		{"argmax empty", func(s *Step) error { return s.Argmax(small, small, 0, 0, &Selection{}) }},
+		{"top-k past the values", func(s *Step) error { return s.TopK(nanBuffer(t, d, 16), small, 0, 4, 5, &Selection{}) }},
+		{"argmax past the buffer", func(s *Step) error { return s.Argmax(small, small, 2, 3, &Selection{}) }},
 		{"attention gqa", func(s *Step) error {
 			return s.Attention(small, small, small, small, AttentionArgs{Tokens: 1, Keys: 1, Heads: 3, KVHeads: 2, HeadDim: 1})
 		}},

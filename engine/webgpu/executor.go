@@ -45,9 +45,10 @@ type Executor struct {
 	// Capacities of the scratch buffers in elements.
 	mixInCap, mixCap, headsCap int
 
-	argOut    *Buffer // (1,) u32 index Argmax reads back
-	argRow    *Buffer // (argRowCap,) a row past the first, copied to offset 0 for the kernel
-	argRowCap int
+	sel    Selection // rounds of Argmax and TopK
+	picked *Buffer   // (pickedCap,) what Argmax and TopK read back, in one copy
+	// Capacity of picked in 4-byte entries.
+	pickedCap int
 }
 
 // NewExecutor returns an executor on d. The device stays the caller's: Close releases what
@@ -72,13 +73,14 @@ func (e *Executor) Close() {
 		e.step.release()
 		e.step = nil
 	}
-	for _, b := range slices.Concat(e.owned, e.retired, []*Buffer{e.ids, e.mixIn, e.mixOut, e.heads, e.argOut, e.argRow}) {
+	e.sel.Release()
+	for _, b := range slices.Concat(e.owned, e.retired, []*Buffer{e.ids, e.mixIn, e.mixOut, e.heads, e.picked}) {
 		if b != nil {
 			b.Release()
 		}
 	}
 	e.owned, e.retired, e.ids, e.mixIn, e.mixOut, e.heads = nil, nil, nil, nil, nil, nil
-	e.argOut, e.argRow, e.argRowCap = nil, nil, 0
+	e.picked, e.pickedCap = nil, 0
 }
 
 // buffer is an activation matrix on the device.
@@ -145,6 +147,7 @@ func (e *Executor) flush() error {
 			b.Release()
 		}
 		e.retired = nil
+		e.sel.Collect()
 	}
 	return e.err
 }
@@ -180,10 +183,9 @@ func (e *Executor) vector(w model.Weight, what string) *weight {
 	return ww
 }
 
-// Weight uploads a tensor. Vectors become F32. Matrices keep their bytes when a kernel reads
-// their type (wgsl.WeightTypes); other types the CPU reference computes with (BF16, Q4_1, Q5_0,
-// Q5_1, Q5_K) are expanded to F32 on the device, a few rows at a time, so the GPU computes
-// exactly what the file holds at 4 bytes per weight. A matrix larger than
+// Weight uploads a tensor. Vectors become F32 (RMSNorm and AddBias read plain floats). Matrices
+// keep their file bytes: every type the CPU reference computes with has a kernel
+// (wgsl.WeightTypes), which dequantises in-shader. A matrix larger than
 // maxStorageBufferBindingSize is split into row ranges that each fit one binding.
 func (e *Executor) Weight(t *model.Tensor) (model.Weight, error) {
 	if e.err != nil {
@@ -246,7 +248,8 @@ func (e *Executor) Weight(t *model.Tensor) (model.Weight, error) {
 // expandChunk bounds the f32 staging of expand (floats per write).
 const expandChunk = 1 << 20
 
-// expand uploads rows r0 … r0+n−1 of t dequantised to F32, a few rows at a time.
+// expand uploads rows r0 … r0+n−1 of t dequantised to F32, a few rows at a time: vectors, and
+// a matrix of a type no kernel reads (none today, as wgsl.WeightTypes covers ggml.Supported).
 func (e *Executor) expand(t *model.Tensor, rowBytes, r0, n int, label string) (*Weight, error) {
 	buf, err := e.d.NewBuffer(uint64(n)*uint64(t.Cols)*4, label)
 	if err != nil {
@@ -556,68 +559,8 @@ func (e *Executor) Blend(dst, prev, mixed, wPrev, wMixed model.Buffer, pos, n in
 	}
 }
 
-// Argmax records the argmax kernel over the first n floats of row row of b, submits, and reads
-// back the 4-byte index: the lowest index among the largest values (see wgsl/argmax.wgsl). The
-// kernel reads its input from offset 0, so a later row is first copied into a scratch buffer.
-func (e *Executor) Argmax(b model.Buffer, row, n int) (int32, error) {
-	x := e.buf(b, "argmax input")
-	if e.err != nil {
-		return 0, e.err
-	}
-	rows, cols := b.Shape()
-	if row < 0 || row >= rows || n <= 0 || n > cols {
-		return 0, fmt.Errorf("%w: argmax over %d floats of row %d of a %d×%d buffer", ErrShape, n, row, rows, cols)
-	}
-	if e.argOut == nil {
-		out, err := e.d.NewBuffer(4, "argmax index")
-		if err != nil {
-			e.fail(err)
-			return 0, e.err
-		}
-		e.argOut = out
-	}
-	s := e.recording()
-	if s == nil {
-		return 0, e.err
-	}
-	if row > 0 {
-		if n > e.argRowCap {
-			nb, err := e.d.NewBuffer(uint64(n)*4, "argmax row")
-			if err != nil {
-				e.fail(err)
-				return 0, e.err
-			}
-			if e.argRow != nil {
-				e.retired = append(e.retired, e.argRow)
-			}
-			e.argRow, e.argRowCap = nb, n
-		}
-		if err := s.Copy(e.argRow, 0, x, row*cols, n); err != nil {
-			e.fail(fmt.Errorf("argmax row %d: %w", row, err))
-			return 0, e.err
-		}
-		x = e.argRow
-	}
-	if err := s.Argmax(e.argOut, x, n); err != nil {
-		e.fail(err)
-		return 0, e.err
-	}
-	if err := e.flush(); err != nil {
-		return 0, err
-	}
-	raw, err := e.d.ReadAt(e.argOut, 0, 4)
-	if err != nil {
-		e.fail(err)
-		return 0, e.err
-	}
-	idx := binary.LittleEndian.Uint32(raw)
-	if idx >= uint32(n) {
-		return 0, fmt.Errorf("webgpu: argmax kernel returned index %d of %d", idx, n)
-	}
-	return int32(idx), nil
-}
-
 var (
 	_ model.Executor = (*Executor)(nil)
 	_ model.Argmaxer = (*Executor)(nil)
+	_ model.TopKer   = (*Executor)(nil)
 )

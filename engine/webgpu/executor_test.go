@@ -10,7 +10,7 @@ import (
 	"heed/engine/model"
 )
 
-func newTestExecutor(t *testing.T, d *Device) *Executor {
+func newTestExecutor(t testing.TB, d *Device) *Executor {
 	t.Helper()
 	e, err := NewExecutor(d)
 	if err != nil {
@@ -110,8 +110,8 @@ type foreignBuffer struct{}
 
 func (foreignBuffer) Shape() (int, int) { return 1, 4 }
 
-// TestWeightTypes pins how tensors are stored: kernel types keep their bytes, vectors and other
-// computable types become F32 with the values the CPU decodes.
+// TestWeightTypes pins how tensors are stored: matrices keep their bytes in every type the CPU
+// computes with, vectors become F32 with the values the CPU decodes.
 func TestWeightTypes(t *testing.T) {
 	e := newTestExecutor(t, testDevice(t))
 	vals := make([]float32, 2*256)
@@ -125,9 +125,12 @@ func TestWeightTypes(t *testing.T) {
 	}{
 		{ggml.Q8_0, 2, ggml.Q8_0},
 		{ggml.Q4_K, 2, ggml.Q4_K},
-		{ggml.Q5_K, 2, ggml.F32},
-		{ggml.BF16, 2, ggml.F32},
+		{ggml.Q5_K, 2, ggml.Q5_K},
+		{ggml.Q5_0, 2, ggml.Q5_0},
+		{ggml.Q4_1, 2, ggml.Q4_1},
+		{ggml.BF16, 2, ggml.BF16},
 		{ggml.F16, 1, ggml.F32},
+		{ggml.Q5_K, 1, ggml.F32},
 	} {
 		t.Run(tc.typ.String(), func(t *testing.T) {
 			cols := len(vals) / 2

@@ -344,27 +344,6 @@ func b2u(b bool) uint32 {
 	return 0
 }
 
-// Argmax records out[0] = the index of the largest of x's first n values (lowest on ties).
-func (s *Step) Argmax(out, x *Buffer, n int) error {
-	if s.err != nil {
-		return s.err
-	}
-	if n <= 0 {
-		return s.fail(fmt.Errorf("%w: argmax over %d values", ErrShape, n))
-	}
-	if err := need(x, n, "argmax x"); err != nil {
-		return s.fail(err)
-	}
-	if err := need(out, 1, "argmax out"); err != nil {
-		return s.fail(err)
-	}
-	p, _, err := s.plain("argmax")
-	if err != nil {
-		return err
-	}
-	return s.dispatch(p, argmaxParams{uint32(n)}, []*Buffer{x, out}, 1, 1)
-}
-
 // ensureDummies allocates the placeholder buffers bound where an optional input is absent
 // (separate read and write ones: one buffer may not be bound both ways in a dispatch).
 func (d *Device) ensureDummies() error {

@@ -190,7 +190,9 @@ func TestArgmaxMatchesCPU(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.Argmax(out, xb, len(x)); err != nil {
+			var sel Selection
+			defer sel.Release()
+			if err := s.Argmax(out, xb, 0, len(x), &sel); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.Submit(); err != nil {

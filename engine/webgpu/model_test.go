@@ -193,7 +193,7 @@ func synthCase(spec string, typ ggml.Type) modelCase {
 }
 
 // TestModelsMatchCPU runs a biased prefill and decode steps on both executors. Cases: the
-// default model; SmolLM2-135M's shape in every weight type the kernels read; Qwen2's NeoX RoPE
+// default model; SmolLM2-135M's shape and a small Llama in every weight type the kernels read; Qwen2's NeoX RoPE
 // with Q/K/V biases; Llama 3's rope_freqs; Mistral's sliding window (5 keys, shorter than the
 // prompt).
 //
@@ -214,7 +214,12 @@ func TestModelsMatchCPU(t *testing.T) {
 		synthCase("qwen2.5-0.5b,layers=2,ffn=1024", ggml.Q8_0),
 		synthCase("llama3.2-1b,layers=2,dim=512,heads=8,kv=2,ffn=1024", ggml.Q4_K),
 		synthCase("mistral-7b,layers=2,dim=512,heads=8,kv=2,ffn=1024,swa=5", ggml.Q8_0),
-		// Q5_K is no kernel type: the executor expands it to F32 on upload.
+		// The types read since issue 4, on a small Llama whose rows (256, 512) are whole Q5_K
+		// super-blocks; SmolLM2's 576 columns are not, so synth writes its Q5_K file as Q5_1.
+		synthCase("llama3.2-1b,layers=1,dim=256,heads=4,kv=2,ffn=512", ggml.Q5_K),
+		synthCase("llama3.2-1b,layers=1,dim=256,heads=4,kv=2,ffn=512", ggml.Q5_0),
+		synthCase("llama3.2-1b,layers=1,dim=256,heads=4,kv=2,ffn=512", ggml.Q4_1),
+		synthCase("llama3.2-1b,layers=1,dim=256,heads=4,kv=2,ffn=512", ggml.BF16),
 		synthCase("smollm2-135m,layers=1", ggml.Q5_K),
 	}
 	ids := []int32{1, 300, 17, 99, 99, 4, 250, 511, 8, 42, 3, 77}
@@ -233,7 +238,7 @@ func TestModelsMatchCPU(t *testing.T) {
 
 // TestSplitWeightsMatchCPU loads models on a device that reports a 64 KiB storage binding
 // limit, so every matrix (the embedding table doubling as the output, the FFN in Q8_0 and in
-// Q5_K expanded to F32) is held as row ranges, and compares a prefill and decode steps with the
+// Q5_K) is held as row ranges, and compares a prefill and decode steps with the
 // CPU; the tolerance is TestModelsMatchCPU's.
 func TestSplitWeightsMatchCPU(t *testing.T) {
 	d := limitedDevice(t, testDevice(t), 64<<10)

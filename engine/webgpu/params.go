@@ -52,7 +52,15 @@ type addBiasParams struct {
 }
 
 type argmaxParams struct {
-	N uint32
+	N, Offset, First uint32
+}
+
+type topKParams struct {
+	N, K, Offset, First uint32
+}
+
+type expSumParams struct {
+	N, Offset uint32
 }
 
 // kernelParams maps each kernel file to its Go params mirror.
@@ -67,6 +75,8 @@ var kernelParams = map[string]any{
 	"attention": attentionParams{},
 	"head_mean": headMeanParams{},
 	"argmax":    argmaxParams{},
+	"topk":      topKParams{},
+	"exp_sum":   expSumParams{},
 	"l1norm":    l1NormParams{},
 
 	"influence_update": influenceUpdateParams{},

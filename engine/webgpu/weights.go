@@ -58,13 +58,21 @@ func (d *Device) UploadWeight(t ggml.Type, rows, cols int, data []byte, label st
 // Release frees the weight's buffer.
 func (w *Weight) Release() { w.Buf.Release() }
 
-// weightKernel returns kernel (matvec, matmul, embedding) for w's type, compiling it on first use.
+// weightKernel returns kernel (matvec, matmul, embedding) for w's type, compiling it on first
+// use: for F16 the shader-f16 variant when the device uses it (UseShaderF16).
 func (d *Device) weightKernel(kernel string, t ggml.Type) (*pipeline, error) {
+	f16 := t == ggml.F16 && d.ShaderF16()
 	name := kernel + "/" + t.String()
+	if f16 {
+		name += "/shader-f16"
+	}
 	if p, ok := d.compiled(name); ok {
 		return p, nil
 	}
 	src, err := wgsl.WeightModule(kernel, t)
+	if f16 {
+		src, err = wgsl.WeightModuleShaderF16(kernel)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -203,7 +203,7 @@ func TestUploadWeightRejectsBadInput(t *testing.T) {
 	}{
 		{"short data", ggml.Q8_0, 2, 32, 67},
 		{"partial block", ggml.Q4_K, 1, 100, 144},
-		{"unsupported type", ggml.Q5_1, 1, 32, 24},
+		{"unsupported type", ggml.Q8_1, 1, 32, 36},
 		{"no rows", ggml.F32, 0, 4, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

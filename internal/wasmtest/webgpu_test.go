@@ -28,6 +28,10 @@ var browserSuite = []string{
 	"TestSplitWeightsMatchCPU",
 	"TestGreedyContinuationMatchesCPU",
 	"TestGuideAndInfluenceMatchCPU",
+	"TestExecutorArgmaxMatchesSampler",
+	"TestExecutorTopKMatchesCPU",
+	"TestSampledGenerationTopKPathMatchesFullLogits",
+	"TestF16EveryHalf",
 }
 
 // runPattern narrows the browser run to some tests (go test -run syntax), e.g. while
@@ -42,7 +46,7 @@ var runPattern = flag.String("webgpu.run", "", "run only engine/webgpu tests mat
 // into a failure instead of a skip.
 func TestWebGPUSuiteInBrowser(t *testing.T) {
 	needChromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	root, err := defaultmodel.RepoRoot()
 	if err != nil {
@@ -60,7 +64,9 @@ func TestWebGPUSuiteInBrowser(t *testing.T) {
 	}
 	t.Logf("built %s in %s", filepath.Base(bin), time.Since(buildStart).Round(time.Millisecond))
 
-	args := []string{"-test.v", "-test.timeout=4m"}
+	// SwiftShader compiles each of the 33 weight-kernel modules (11 types) in about two
+	// seconds, and the suite runs every type through every weight kernel.
+	args := []string{"-test.v", "-test.timeout=7m"}
 	if *runPattern != "" {
 		args = append(args, "-test.run", *runPattern)
 	}
