@@ -9,6 +9,7 @@ MODELS    ?= models
 STATICCHECK_VERSION := v0.8.2
 
 WASM      := web/app.wasm
+ECHARTS   := web/echarts.min.js
 BIN       := bin
 GO_SRC    := $(shell find . -name '*.go' -not -path './testdata/*' -not -path './node_modules/*' 2>/dev/null) go.mod
 
@@ -22,9 +23,14 @@ build: $(WASM) $(BIN)/serve $(BIN)/heed
 
 # The browser client: the same main as the server, compiled to wasm, then
 # precompressed so the server can answer gzip and brotli without work per request.
-$(WASM): $(GO_SRC)
+$(WASM): $(GO_SRC) | $(ECHARTS)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./cmd/serve
 	$(GO) run ./cmd/serve -compress $@
+
+# The chart library (Apache ECharts, pinned with its npm integrity hash in
+# internal/webdeps), fetched once from the npm registry; not committed.
+$(ECHARTS): internal/webdeps/webdeps.go
+	$(GO) run ./internal/webdeps/fetch -dir web
 
 $(BIN)/serve: $(GO_SRC)
 	$(GO) build -trimpath -o $@ ./cmd/serve
@@ -43,7 +49,7 @@ serve: build models
 test-deps:
 	bash engine/tokenizer/testdata/fetch.sh
 
-test: test-deps
+test: test-deps $(ECHARTS)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 60m ./...
 
@@ -61,4 +67,4 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 clean:
-	rm -rf $(BIN) $(WASM) $(WASM).gz $(WASM).br
+	rm -rf $(BIN) $(WASM) $(WASM).gz $(WASM).br $(ECHARTS) web/echarts.LICENSE.txt web/echarts.NOTICE.txt

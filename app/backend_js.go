@@ -54,6 +54,22 @@ func openBackend(ctx context.Context) (b backend) {
 	return backend{exec: gpuExecutor{e, d}, name: name, gpu: true}
 }
 
+// adapterCard describes the device's adapter for the model card.
+func (g gpuExecutor) adapterCard() adapterCard {
+	info := g.dev.Info()
+	a := adapterCard{Name: info.Name, Backend: info.Backend, Type: info.Type,
+		MaxStorageBufferBindingSize: info.Limits.MaxStorageBufferBindingSize, MaxBufferSize: info.Limits.MaxBufferSize,
+		MaxComputeWorkgroupStorageSize:    info.Limits.MaxComputeWorkgroupStorageSize,
+		MaxComputeInvocationsPerWorkgroup: info.Limits.MaxComputeInvocationsPerWorkgroup}
+	if info.Features.ShaderF16 {
+		a.Features = append(a.Features, "shader-f16")
+	}
+	if info.Features.Subgroups {
+		a.Features = append(a.Features, "subgroups")
+	}
+	return a
+}
+
 func cpuBackend(why, detail string) backend {
 	return backend{exec: cpu.New(1), name: "CPU", banner: why + ": running on the CPU, which is slower.", detail: detail}
 }

@@ -41,7 +41,7 @@ func (w *Workbench) startCalibrate(ctx goapp.Context, i int) {
 	if st.results == nil {
 		st.results, st.errs = map[calibKey]calibrate.Result{}, map[calibKey]string{}
 	}
-	s, p, key := w.sess, w.built, w.keyOf(i)
+	s, p, key, opts := w.sess, w.built, w.keyOf(i), w.promptOptions(w.deltaMid)
 	cctx, cancel := context.WithCancel(ctx)
 	st.running, st.cancel, st.note = &key, cancel, ""
 	delete(st.errs, key)
@@ -49,9 +49,12 @@ func (w *Workbench) startCalibrate(ctx goapp.Context, i int) {
 		defer cancel()
 		var r calibrate.Result
 		err := safely(func() (err error) {
-			r, err = s.Calibrate(cctx, p, i)
+			r, err = s.Calibrate(browserTurns{cctx}, p, i, opts)
 			return err
 		})
+		if err == nil && cctx.Err() != nil {
+			err = cctx.Err() // Stop came after the last step: the user asked for no result
+		}
 		ctx.Dispatch(func(goapp.Context) {
 			st.running, st.cancel = nil, nil
 			switch {
@@ -66,6 +69,14 @@ func (w *Workbench) startCalibrate(ctx goapp.Context, i int) {
 	})
 }
 
+// stopCalibrate cancels the calibration in flight; it ends after the
+// current prefill chunk.
+func (w *Workbench) stopCalibrate() {
+	if w.calib.cancel != nil {
+		w.calib.cancel()
+	}
+}
+
 // applyCalibration makes highlight i's tag give Δ delta. A tag names a level
 // (½, 1 or 2 × Δmid), not a Δ, so Apply sets Δmid to delta ÷ that level's
 // factor: the highlight then gets exactly delta, and every other tagged
@@ -76,7 +87,7 @@ func (w *Workbench) applyCalibration(i int, delta float32) {
 		return
 	}
 	// Built with Δmid 1, each highlight's Δ is its level's factor.
-	unit, err := w.sess.Prompt(w.prompt, 1)
+	unit, err := w.sess.BuildPrompt(w.prompt, w.promptOptions(1))
 	if err != nil || len(unit.Spans) != len(w.built.Spans) {
 		w.calib.note = "The prompt changed; calibrate again."
 		return

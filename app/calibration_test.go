@@ -10,11 +10,12 @@ import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"heed/engine/calibrate"
+	"heed/engine/prompt"
 )
 
 func TestCalibrationViewShowsResult(t *testing.T) {
 	w := loadedWorkbench(t)
-	r, err := w.sess.Calibrate(context.Background(), w.built, 0)
+	r, err := w.sess.Calibrate(context.Background(), w.built, 0, prompt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,5 +64,28 @@ func TestApplyCalibrationSetsDeltaMid(t *testing.T) {
 		if sp := w.built.Spans[0]; !sp.Measure && sp.Delta != tt.delta {
 			t.Errorf("%s: the highlight's Δ is %v after Apply, want %v", tt.name, sp.Delta, tt.delta)
 		}
+	}
+}
+
+// TestCalibrationInsideChatTemplate: with the chat template on, the
+// UPPERCASE prompt is wrapped the same way as the plain one, so the two
+// differ only in the highlight's case and calibration runs.
+func TestCalibrationInsideChatTemplate(t *testing.T) {
+	w := chatWorkbench(t)
+	w.chat = chatState{use: true, system: "Be brief."}
+	w.rebuildPrompt()
+	if w.buildErr != "" || w.built.Rendered == w.built.Text {
+		t.Fatalf("prompt not templated: %q %s", w.built.Rendered, w.buildErr)
+	}
+	r, err := w.sess.Calibrate(context.Background(), w.built, 0, w.promptOptions(w.deltaMid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Iterations == 0 || !(r.Target > 0) {
+		t.Errorf("calibration result %+v", r)
+	}
+	w.applyCalibration(0, r.Delta)
+	if strings.Contains(w.calib.note, "prompt changed") {
+		t.Errorf("apply refused the templated prompt: %s", w.calib.note)
 	}
 }

@@ -49,6 +49,10 @@ func (w *Workbench) renderCalibSpan(i int) goapp.UI {
 			Disabled(w.sess == nil || st.running != nil).
 			OnClick(func(ctx goapp.Context, e goapp.Event) { w.startCalibrate(ctx, i) }).Text("Calibrate"),
 		goapp.If(running, func() goapp.UI {
+			return goapp.Button().Type("button").Class("heed-calib-stop").Aria("label", fmt.Sprintf("Stop calibrating %s", text)).
+				OnClick(func(ctx goapp.Context, e goapp.Event) { w.stopCalibrate() }).Text("Stop")
+		}),
+		goapp.If(running, func() goapp.UI {
 			return goapp.Span().Class("heed-status").Aria("live", "polite").Text(" Calibrating…")
 		}),
 		goapp.If(st.errs[key] != "", func() goapp.UI {

@@ -20,6 +20,12 @@ const promptID = "heed-prompt"
 // KeyboardEvent.code so the keyboard layout does not matter).
 var levelKeys = map[string]tagedit.Level{"Digit1": tagedit.Half, "Digit2": tagedit.Mid, "Digit3": tagedit.Double, "Digit0": tagedit.Measure}
 
+// customKey applies the custom Δ (Alt+Shift+D).
+const customKey, customShortcut = "KeyD", "Alt+Shift+D"
+
+// customID is the custom Δ field's element id.
+const customID = "heed-custom-delta"
+
 func levelShortcut(l tagedit.Level) string {
 	for k, v := range levelKeys {
 		if v == l {
@@ -35,7 +41,7 @@ func (w *Workbench) renderEditor() goapp.UI {
 	return goapp.Section().Class("heed-section heed-editor").Aria("labelledby", "heed-prompt-title").Body(
 		goapp.H2().ID("heed-prompt-title").Text("Prompt"),
 		goapp.Label().For(promptID).Class("heed-hint").Text(
-			"Select words and press an emphasis button (or Alt+Shift+1, 2, 3; Alt+Shift+0 to measure only)."),
+			"Select words and press an emphasis button (or Alt+Shift+1, 2, 3; Alt+Shift+0 to measure only; Alt+Shift+D for the custom Δ)."),
 		goapp.Textarea().ID(promptID).Class("heed-prompt").Rows(5).Spellcheck(false).
 			OnInput(w.onPromptInput).OnKeyDown(w.onPromptKey).Text(w.prompt),
 		goapp.Div().Class("heed-toolbar").Body(
@@ -46,6 +52,16 @@ func (w *Workbench) renderEditor() goapp.UI {
 					OnClick(func(ctx goapp.Context, e goapp.Event) { w.applyLevel(ctx, l) }).
 					Text(l.Label())
 			}),
+			goapp.Span().Class("heed-custom").Body(
+				goapp.Label().For(customID).Class("heed-field").Text("Custom Δ"),
+				goapp.Input().ID(customID).Class("heed-custom-delta").Type("number").Step(0.1).
+					Min(-tagedit.MaxCustomDelta).Max(tagedit.MaxCustomDelta).Value(w.custom).
+					Title("any Δ from -10 to 10; negative Δ de-emphasises").
+					OnInput(func(ctx goapp.Context, e goapp.Event) { w.custom = ctx.JSSrc().Get("value").String() }),
+				goapp.Button().Type("button").Class("heed-apply-custom").
+					Aria("keyshortcuts", customShortcut).Title(customShortcut).
+					OnClick(func(ctx goapp.Context, e goapp.Event) { w.applyCustom(ctx) }).Text("Apply custom Δ"),
+			),
 			goapp.Label().For("heed-delta-mid").Class("heed-field").Text("Δmid"),
 			goapp.Input().ID("heed-delta-mid").Class("heed-delta-mid").Type("number").Step(0.1).
 				Value(w.deltaText).OnInput(w.onDeltaInput),
@@ -53,6 +69,8 @@ func (w *Workbench) renderEditor() goapp.UI {
 		goapp.If(w.editErr != "", func() goapp.UI {
 			return goapp.P().Class("heed-status heed-error heed-edit-error").Role("alert").Text(w.editErr)
 		}),
+		w.renderChat(),
+		w.renderHighlights(),
 		w.renderPreview(),
 	)
 }
@@ -67,9 +85,13 @@ func (w *Workbench) onPromptKey(ctx goapp.Context, e goapp.Event) {
 	if !e.Get("altKey").Bool() || !e.Get("shiftKey").Bool() {
 		return
 	}
-	if l, ok := levelKeys[e.Get("code").String()]; ok {
+	code := e.Get("code").String()
+	if l, ok := levelKeys[code]; ok {
 		e.PreventDefault()
 		w.applyLevel(ctx, l)
+	} else if code == customKey {
+		e.PreventDefault()
+		w.applyCustom(ctx)
 	}
 }
 
@@ -80,9 +102,35 @@ func (w *Workbench) onDeltaInput(ctx goapp.Context, e goapp.Event) {
 
 // applyLevel wraps the textarea's selection in the tags of l.
 func (w *Workbench) applyLevel(ctx goapp.Context, l tagedit.Level) {
+	w.wrapSelection(func(text string, start, end int) (tagedit.Edit, error) { return tagedit.Wrap(text, start, end, l) })
+}
+
+// applyCustom wraps the textarea's selection in explicit-Δ tags with the
+// custom Δ field's value.
+func (w *Workbench) applyCustom(ctx goapp.Context) {
+	d, err := parseCustomDelta(w.custom)
+	if err != nil {
+		w.editErr = err.Error()
+		return
+	}
+	w.wrapSelection(func(text string, start, end int) (tagedit.Edit, error) { return tagedit.WrapDelta(text, start, end, d) })
+}
+
+// parseCustomDelta reads a custom Δ field, saying in words what is wrong.
+func parseCustomDelta(s string) (float32, error) {
+	d, err := strconv.ParseFloat(strings.TrimSpace(s), 32)
+	if err != nil || tagedit.CheckCustomDelta(float32(d)) != nil {
+		return 0, fmt.Errorf("Custom Δ must be a number from %d to %d, not %q.", -tagedit.MaxCustomDelta, tagedit.MaxCustomDelta, s)
+	}
+	return float32(d), nil
+}
+
+// wrapSelection applies wrap to the textarea's text and selection and puts
+// the caret after the new closing tag.
+func (w *Workbench) wrapSelection(wrap func(text string, start, end int) (tagedit.Edit, error)) {
 	ta := goapp.Window().GetElementByID(promptID)
 	text := ta.Get("value").String()
-	edit, err := tagedit.Wrap(text, ta.Get("selectionStart").Int(), ta.Get("selectionEnd").Int(), l)
+	edit, err := wrap(text, ta.Get("selectionStart").Int(), ta.Get("selectionEnd").Int())
 	if err != nil {
 		w.editErr = err.Error()
 		return
@@ -106,7 +154,7 @@ func (w *Workbench) rebuildPrompt() {
 	if w.sess == nil {
 		return
 	}
-	p, err := w.sess.Prompt(w.prompt, w.deltaMid)
+	p, err := w.sess.BuildPrompt(w.prompt, w.promptOptions(w.deltaMid))
 	if err != nil {
 		w.buildErr = describePromptError(err)
 		return

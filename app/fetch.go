@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,6 +27,9 @@ func fetchModels(ctx context.Context, client *http.Client, page *url.URL) ([]api
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		if ctx.Err() == nil {
+			err = fmt.Errorf("%w: %w", errUnreachable, err)
+		}
 		return nil, fmt.Errorf("model list: %w", err)
 	}
 	defer resp.Body.Close()
@@ -37,6 +41,22 @@ func fetchModels(ctx context.Context, client *http.Client, page *url.URL) ([]api
 		return nil, fmt.Errorf("model list: %w", err)
 	}
 	return body.Models, nil
+}
+
+// errUnreachable marks a request that got no answer at all: the page is
+// offline or the server has stopped.
+var errUnreachable = errors.New("no answer from the server")
+
+// describeListError says in words why the model list is missing.
+func describeListError(err error) string {
+	switch {
+	case errors.Is(err, errUnreachable):
+		return "the server cannot be reached; you may be offline, or it has stopped."
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the server did not answer in time."
+	default:
+		return err.Error()
+	}
 }
 
 // formatSize writes a byte count in binary units with three significant

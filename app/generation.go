@@ -11,6 +11,7 @@ import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"heed/app/session"
+	"heed/app/sessionfile"
 	"heed/engine/generate"
 	"heed/engine/sample"
 )
@@ -20,11 +21,57 @@ type generation struct {
 	maxTokens int
 	tempText  string
 	seed      uint64
+	filters   filterText // top-k, top-p, min-p, repetition penalty, as typed
+	tokensErr string     // why the max tokens field's value was not taken
 	running   bool
 	err       string
 	cancel    context.CancelFunc
 	cols      [2]column // indexed by session.Side
 }
+
+// filterText holds the sampling filters' fields as typed, so a half-typed
+// value stays in its field and is refused in words on Generate.
+type filterText struct {
+	topK, topP, minP, repeat string
+}
+
+// defaultFilters leave every filter off (engine/sample: top-k 0, top-p 1,
+// min-p 0 and repetition penalty 1 change nothing).
+var defaultFilters = filterText{topK: "0", topP: "1", minP: "0", repeat: "1"}
+
+// samplingParams reads the temperature, the filters and the seed into
+// sample.Params, or says in words which field is wrong.
+func samplingParams(temp string, f filterText, seed uint64) (sample.Params, error) {
+	p := sample.Params{Seed: seed}
+	t, err := strconv.ParseFloat(strings.TrimSpace(temp), 32)
+	if err != nil || !(t >= 0 && t <= sessionfile.MaxTemperature) {
+		return p, fmt.Errorf("Temperature must be a number from 0 to %d (0: greedy), not %q.", sessionfile.MaxTemperature, temp)
+	}
+	k, err := strconv.Atoi(strings.TrimSpace(f.topK))
+	if err != nil || k < 0 || k > sessionfile.MaxTopK {
+		return p, fmt.Errorf("Top-k must be a whole number ≥ 0 (0: off), not %q.", f.topK)
+	}
+	p.Temperature, p.TopK = float32(t), k
+	for _, fl := range []struct {
+		text, rule string
+		max        float64
+		dst        *float32
+	}{
+		{f.topP, "Top-p must be a number from 0 to 1 (1: off)", 1, &p.TopP},
+		{f.minP, "Min-p must be a number from 0 to 1 (0: off)", 1, &p.MinP},
+		{f.repeat, fmt.Sprintf("Repetition penalty must be a number from 0 to %d (1: off)", sessionfile.MaxRepeatPenalty), sessionfile.MaxRepeatPenalty, &p.RepeatPenalty},
+	} {
+		v, err := strconv.ParseFloat(strings.TrimSpace(fl.text), 32)
+		if err != nil || !(v >= 0 && v <= fl.max) {
+			return p, fmt.Errorf("%s, not %q.", fl.rule, fl.text)
+		}
+		*fl.dst = float32(v)
+	}
+	return p, p.Validate()
+}
+
+// formatFilter writes a filter value back into its field.
+func formatFilter(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1, 32) }
 
 // column is one side's streamed output.
 type column struct {
@@ -80,12 +127,12 @@ func (w *Workbench) startAB(ctx goapp.Context) {
 	if w.sess == nil || w.built == nil || w.gen.running || w.infl.running {
 		return
 	}
-	temp, err := strconv.ParseFloat(strings.TrimSpace(w.gen.tempText), 32)
-	if err != nil || temp < 0 {
-		w.gen.err = fmt.Sprintf("Temperature must be a number ≥ 0, not %q.", w.gen.tempText)
+	params, err := samplingParams(w.gen.tempText, w.gen.filters, w.gen.seed)
+	if err != nil {
+		w.gen.err = err.Error()
 		return
 	}
-	opt := session.GenOptions{MaxTokens: w.gen.maxTokens, Sample: sample.Params{Temperature: float32(temp), Seed: w.gen.seed}}
+	opt := session.GenOptions{MaxTokens: w.gen.maxTokens, Sample: params}
 	s, p := w.sess, w.built
 	w.gen.reset()
 	gctx, cancel := context.WithCancel(ctx)

@@ -7,6 +7,7 @@ import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"heed/app/session"
+	"heed/app/sessionfile"
 )
 
 // renderGeneration draws the A/B controls and the two columns.
@@ -25,13 +26,17 @@ func (w *Workbench) renderGeneration() goapp.UI {
 						g.cancel()
 					}
 				}).Text("Stop"),
-			goapp.Label().For("heed-max-tokens").Class("heed-field").Text("Tokens"),
-			goapp.Input().ID("heed-max-tokens").Type("number").Min(1).Max(4096).Value(g.maxTokens).
-				OnInput(func(ctx goapp.Context, e goapp.Event) {
-					if n, err := strconv.Atoi(ctx.JSSrc().Get("value").String()); err == nil && n > 0 {
-						g.maxTokens = n
-					}
-				}),
+			goapp.Label().For("heed-max-tokens").Class("heed-field").Text("Max tokens"),
+			goapp.Input().ID("heed-max-tokens").Type("number").Min(1).Max(sessionfile.MaxTokens).Value(g.maxTokens).
+				Aria("invalid", g.tokensErr != "").OnInput(func(ctx goapp.Context, e goapp.Event) {
+				v := ctx.JSSrc().Get("value").String()
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > sessionfile.MaxTokens {
+					g.tokensErr = fmt.Sprintf("Max tokens must be a whole number from 1 to %d, not %q; still using %d.", sessionfile.MaxTokens, v, g.maxTokens)
+					return
+				}
+				g.maxTokens, g.tokensErr = n, ""
+			}),
 			goapp.Label().For("heed-temperature").Class("heed-field").Text("Temperature (0: greedy)"),
 			goapp.Input().ID("heed-temperature").Type("number").Min(0).Step(0.1).Value(g.tempText).
 				OnInput(func(ctx goapp.Context, e goapp.Event) { g.tempText = ctx.JSSrc().Get("value").String() }),
@@ -43,12 +48,43 @@ func (w *Workbench) renderGeneration() goapp.UI {
 					}
 				}),
 		),
+		w.renderFilters(),
+		goapp.If(g.tokensErr != "", func() goapp.UI {
+			return goapp.P().Class("heed-status heed-error heed-tokens-error").Role("alert").Text(g.tokensErr)
+		}),
 		goapp.If(g.err != "", func() goapp.UI {
 			return goapp.P().Class("heed-status heed-gen-error").Role("status").Text(g.err)
 		}),
 		goapp.Div().Class("heed-ab").Body(
 			goapp.Range(sides).Slice(func(i int) goapp.UI { return w.renderColumn(sides[i]) }),
 		),
+	)
+}
+
+// renderFilters draws the sampling filters, each with its label and its
+// "off" value named in the hint; they are checked on Generate.
+func (w *Workbench) renderFilters() goapp.UI {
+	f := &w.gen.filters
+	field := func(id, label, hint string, min, max, step float64, v *string) goapp.UI {
+		return goapp.Span().Class("heed-filter").Body(
+			goapp.Label().For(id).Class("heed-field").Text(label),
+			goapp.Input().ID(id).Type("number").Min(min).Max(max).Step(step).Value(*v).
+				Aria("describedby", "heed-filters-hint").Title(hint).
+				OnInput(func(ctx goapp.Context, e goapp.Event) {
+					*v = ctx.JSSrc().Get("value").String()
+					if !w.gen.running {
+						w.gen.err = "" // a refusal of the old value no longer applies
+					}
+				}),
+		)
+	}
+	return goapp.Div().Class("heed-toolbar heed-filters").Role("group").Aria("label", "sampling filters").Body(
+		field("heed-top-k", "Top-k", "0: off", 0, sessionfile.MaxTopK, 1, &f.topK),
+		field("heed-top-p", "Top-p", "1: off", 0, 1, 0.05, &f.topP),
+		field("heed-min-p", "Min-p", "0: off", 0, 1, 0.01, &f.minP),
+		field("heed-repeat", "Repetition penalty", "1: off", 0, sessionfile.MaxRepeatPenalty, 0.05, &f.repeat),
+		goapp.Span().ID("heed-filters-hint").Class("heed-hint").
+			Text("Top-k 0, top-p 1, min-p 0 and penalty 1 are off. Top-k, top-p and min-p act when temperature > 0; the penalty also in greedy decoding."),
 	)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -14,9 +15,52 @@ import (
 	"heed/internal/server/api"
 )
 
+// modelSource is where a model file is read from: the server's models
+// directory, a file the user chose or dropped, a URL, or a kept copy. open
+// is called once per load (and again to keep the model offline); it reports
+// bytes read through report.
+type modelSource struct {
+	name string
+	kind sourceKind
+	open func(ctx context.Context, report func(httprange.Progress)) (io.ReaderAt, int64, error)
+}
+
+// sourceKind says where a modelSource reads from, for the words around it.
+type sourceKind int
+
+const (
+	fromServer sourceKind = iota
+	fromFile
+	fromURL
+	fromKept
+)
+
+// serverSource reads the named model from the page's server through Range requests.
+func (w *Workbench) serverSource(name string) modelSource {
+	u := url.URL{Scheme: w.modelsPage.Scheme, Host: w.modelsPage.Host, Path: api.ModelsPrefix + name}
+	return urlSource(name, fromServer, u.String())
+}
+
+// urlSource reads a model through Range requests to u.
+func urlSource(name string, kind sourceKind, u string) modelSource {
+	return modelSource{name: name, kind: kind,
+		open: func(ctx context.Context, report func(httprange.Progress)) (io.ReaderAt, int64, error) {
+			r, err := httprange.Open(ctx, http.DefaultClient, u, httprange.Options{Progress: report})
+			if err != nil {
+				return nil, 0, err
+			}
+			return r, r.Size(), nil
+		}}
+}
+
 // loadModel replaces the current model with the named one from the server's
-// models directory, reading it through Range requests.
+// models directory.
 func (w *Workbench) loadModel(ctx goapp.Context, name string) {
+	w.loadFrom(ctx, w.serverSource(name))
+}
+
+// loadFrom replaces the current model with the one src reads.
+func (w *Workbench) loadFrom(ctx goapp.Context, src modelSource) {
 	if w.status == modelLoading || w.gen.running || w.infl.running {
 		return
 	}
@@ -27,8 +71,7 @@ func (w *Workbench) loadModel(ctx goapp.Context, name string) {
 	w.gen.reset()
 	w.infl = influenceState{}
 	lctx, cancel := context.WithCancel(ctx)
-	w.status, w.loading, w.loadErr, w.progress, w.cancelLoad = modelLoading, name, "", httprange.Progress{}, cancel
-	u := url.URL{Scheme: w.modelsPage.Scheme, Host: w.modelsPage.Host, Path: api.ModelsPrefix + name}
+	w.status, w.loading, w.loadErr, w.progress, w.cancelLoad = modelLoading, src.name, "", httprange.Progress{}, cancel
 	ctx.Async(func() {
 		defer cancel()
 		report := func(p httprange.Progress) {
@@ -36,8 +79,14 @@ func (w *Workbench) loadModel(ctx goapp.Context, name string) {
 		}
 		var s *session.Session
 		var b backend
-		err := safely(func() (err error) {
-			s, b, err = loadSession(lctx, u.String(), name, report)
+		var size int64
+		err := safely(func() error {
+			r, n, err := src.open(lctx, report)
+			if err != nil {
+				return err
+			}
+			size = n
+			s, b, err = loadSession(lctx, r, size, src.name)
 			return err
 		})
 		ctx.Dispatch(func(ctx goapp.Context) {
@@ -46,29 +95,27 @@ func (w *Workbench) loadModel(ctx goapp.Context, name string) {
 			case errors.Is(err, context.Canceled):
 				w.status, w.loadErr = modelError, "Loading was cancelled."
 			case err != nil:
-				w.status, w.loadErr = modelError, describeLoadError(err)
+				w.status, w.loadErr = modelError, describeLoadError(src.kind, err)
 			default:
 				w.status, w.sess, w.banner, w.bannerInfo = modelLoaded, s, b.banner, b.detail
+				w.src.loaded, w.src.loadedSize = src, size
 				w.rebuildPrompt()
 			}
 		})
 	})
 }
 
-// loadSession opens the backend and loads the model onto it; a model the GPU
-// cannot take is loaded again onto the CPU, with the banner saying so.
-func loadSession(ctx context.Context, u, name string, report func(httprange.Progress)) (*session.Session, backend, error) {
-	r, err := httprange.Open(ctx, http.DefaultClient, u, httprange.Options{Progress: report})
-	if err != nil {
-		return nil, backend{}, err
-	}
+// loadSession opens the backend and loads the model in r (size bytes) onto
+// it; a model the GPU cannot take is loaded again onto the CPU, with the
+// banner saying so.
+func loadSession(ctx context.Context, r io.ReaderAt, size int64, name string) (*session.Session, backend, error) {
 	b := openBackend(ctx)
-	s, err := session.Load(r, r.Size(), b.exec, name, b.name, nil)
+	s, err := session.Load(r, size, b.exec, name, b.name, nil)
 	if err != nil && b.gpu && !errors.Is(err, session.ErrNotGGUF) && !errors.Is(err, context.Canceled) {
 		b.exec.(interface{ Close() }).Close()
 		b = backend{exec: newCPUBackend(), name: "CPU",
 			banner: "The GPU could not take this model: running on the CPU, which is slower.", detail: err.Error()}
-		s, err = session.Load(r, r.Size(), b.exec, name, b.name, nil)
+		s, err = session.Load(r, size, b.exec, name, b.name, nil)
 	}
 	if err != nil {
 		if c, ok := b.exec.(interface{ Close() }); ok {
@@ -90,8 +137,9 @@ func safely(fn func() error) (err error) {
 	return fn()
 }
 
-// describeLoadError says in words what went wrong.
-func describeLoadError(err error) string {
+// describeLoadError says in words what went wrong reading a model from a
+// source of kind.
+func describeLoadError(kind sourceKind, err error) string {
 	switch {
 	case errors.Is(err, session.ErrNotGGUF):
 		return "This file is not a GGUF model heed can read: " + err.Error()
@@ -99,6 +147,14 @@ func describeLoadError(err error) string {
 		return "heed cannot run this model yet: " + err.Error()
 	case errors.Is(err, httprange.ErrNoRange), errors.Is(err, httprange.ErrChanged):
 		return "The server could not send the file in pieces: " + err.Error()
+	}
+	switch kind {
+	case fromFile:
+		return "The file could not be read: " + err.Error()
+	case fromKept:
+		return "The kept copy could not be read: " + err.Error()
+	case fromURL:
+		return "The model could not be downloaded from that address. The server may be unreachable, or it does not let other sites read the file (it must send CORS headers allowing this page and exposing Content-Range): " + err.Error()
 	default:
 		return "The model could not be downloaded: " + err.Error()
 	}

@@ -18,8 +18,10 @@ func (w *Workbench) renderPreview() goapp.UI {
 	if err != nil {
 		return goapp.P().Class("heed-status heed-error heed-tag-error").Role("alert").Text(describePromptError(err))
 	}
+	before, after, templated := w.templateParts()
 	return goapp.Div().Class("heed-preview-block").Body(
-		goapp.P().Class("heed-preview").Aria("label", "prompt as the model sees it").Body(
+		goapp.P().Class("heed-preview").DataSet("templated", templated).Aria("label", "prompt as the model sees it").Body(
+			goapp.If(before != "", func() goapp.UI { return goapp.Span().Class("heed-template").Text(before) }),
 			goapp.Range(segs).Slice(func(i int) goapp.UI {
 				s := segs[i]
 				if !s.Highlighted {
@@ -28,7 +30,11 @@ func (w *Workbench) renderPreview() goapp.UI {
 				return goapp.Mark().Class("heed-hl "+deltaClass(s.Delta, s.Measure)).
 					DataSet("delta", s.Delta).Title(spanTitle(s.Delta, s.Measure)).Text(s.Text)
 			}),
+			goapp.If(after != "", func() goapp.UI { return goapp.Span().Class("heed-template").Text(after) }),
 		),
+		goapp.If(w.built != nil, func() goapp.UI {
+			return goapp.P().Class("heed-hint heed-token-count").Text(tokenCount(len(w.built.IDs), templated))
+		}),
 		goapp.If(w.buildErr != "", func() goapp.UI {
 			return goapp.P().Class("heed-status heed-error heed-build-error").Role("alert").Text(w.buildErr)
 		}),
@@ -40,6 +46,28 @@ func (w *Workbench) renderPreview() goapp.UI {
 			)
 		}),
 	)
+}
+
+// templateParts is the chat template's text around the user's prompt, when
+// the built prompt is templated and holds the prompt verbatim at TextOffset.
+func (w *Workbench) templateParts() (before, after string, templated bool) {
+	p := w.built
+	if p == nil || p.Rendered == p.Text {
+		return "", "", false
+	}
+	end := p.TextOffset + len(p.Text)
+	if p.TextOffset < 0 || end > len(p.Rendered) || p.Rendered[p.TextOffset:end] != p.Text {
+		return "", "", false
+	}
+	return p.Rendered[:p.TextOffset], p.Rendered[end:], true
+}
+
+func tokenCount(n int, templated bool) string {
+	s := fmt.Sprintf("%d tokens", n)
+	if templated {
+		s += ", chat template included (shaded)"
+	}
+	return s
 }
 
 // spanTokens lists the tokens of one highlight.

@@ -47,18 +47,28 @@ func (w *Workbench) currentModel() sessionfile.Model {
 	return m
 }
 
-// linkState is the editor's prompt, Δmid and settings, or why they do not parse.
+// linkState is the editor's prompt, Δmid, chat and generation settings, or
+// why they do not parse.
 func (w *Workbench) linkState() (sharelink.State, error) {
-	st := sharelink.State{Prompt: w.prompt, Seed: w.gen.seed, MaxTokens: w.gen.maxTokens}
+	st := sharelink.State{Prompt: w.prompt, Seed: w.gen.seed, MaxTokens: w.gen.maxTokens, Chat: w.chat.use, System: w.chat.system}
 	d, err := strconv.ParseFloat(strings.TrimSpace(w.deltaText), 32)
 	if err != nil {
 		return st, fmt.Errorf("Δmid must be a number, not %q", w.deltaText)
 	}
-	t, err := strconv.ParseFloat(strings.TrimSpace(w.gen.tempText), 32)
-	if err != nil || t < 0 {
-		return st, fmt.Errorf("temperature must be a number ≥ 0, not %q", w.gen.tempText)
+	p, err := samplingParams(w.gen.tempText, w.gen.filters, w.gen.seed)
+	if err != nil {
+		return st, err
 	}
-	st.DeltaMid, st.Temperature = float32(d), float32(t)
+	st.DeltaMid, st.Temperature = float32(d), p.Temperature
+	st.TopK, st.TopP, st.MinP, st.RepeatPenalty = p.TopK, p.TopP, p.MinP, p.RepeatPenalty
+	// 1 and 0 both leave top-p and the penalty off; saving 0 keeps files
+	// and links free of settings that do nothing.
+	if st.TopP == 1 {
+		st.TopP = 0
+	}
+	if st.RepeatPenalty == 1 {
+		st.RepeatPenalty = 0
+	}
 	return st, nil
 }
 
@@ -69,8 +79,12 @@ func (w *Workbench) snapshot() (*sessionfile.Session, error) {
 		return nil, err
 	}
 	s := &sessionfile.Session{
-		Version: sessionfile.Version, Model: w.currentModel(), Prompt: st.Prompt, DeltaMid: st.DeltaMid,
-		Settings: sessionfile.Settings{MaxTokens: st.MaxTokens, Temperature: st.Temperature, Seed: st.Seed},
+		Version: sessionfile.Version, Model: w.currentModel(), Prompt: st.Prompt, DeltaMid: st.DeltaMid, Chat: st.Chat,
+		Settings: sessionfile.Settings{MaxTokens: st.MaxTokens, Temperature: st.Temperature, Seed: st.Seed,
+			TopK: st.TopK, TopP: st.TopP, MinP: st.MinP, RepeatPenalty: st.RepeatPenalty},
+	}
+	if st.Chat {
+		s.System = st.System // a system prompt is kept only with the template (sessionfile rule)
 	}
 	for _, side := range sides {
 		c := &w.gen.cols[side]
@@ -141,8 +155,10 @@ func (w *Workbench) importSession(ctx goapp.Context) {
 				return
 			}
 			w.io.imported, w.io.fileName, w.io.mismatch = s, name, w.modelMismatch(s.Model)
-			w.restore(ctx, sharelink.State{Prompt: s.Prompt, DeltaMid: s.DeltaMid, Temperature: s.Settings.Temperature,
-				Seed: s.Settings.Seed, MaxTokens: s.Settings.MaxTokens})
+			st := s.Settings
+			w.restore(ctx, sharelink.State{Prompt: s.Prompt, DeltaMid: s.DeltaMid, Temperature: st.Temperature,
+				Seed: st.Seed, MaxTokens: st.MaxTokens, Chat: s.Chat, System: s.System,
+				TopK: st.TopK, TopP: st.TopP, MinP: st.MinP, RepeatPenalty: st.RepeatPenalty})
 		})
 	})
 }
@@ -160,18 +176,40 @@ func (w *Workbench) modelMismatch(saved sessionfile.Model) string {
 	return ""
 }
 
-// restore puts st into the editor and the generation settings.
+// restore puts st into the editor and the generation settings, and into
+// their fields.
 func (w *Workbench) restore(ctx goapp.Context, st sharelink.State) {
+	w.restoreState(st)
+	w.restoreFields(ctx)
+}
+
+// restoreState puts st into the editor's and the generation settings' state.
+func (w *Workbench) restoreState(st sharelink.State) {
 	w.prompt, w.deltaText, w.editErr = st.Prompt, strconv.FormatFloat(float64(st.DeltaMid), 'g', -1, 32), ""
 	w.gen.tempText = strconv.FormatFloat(float64(st.Temperature), 'g', -1, 32)
-	w.gen.seed, w.gen.maxTokens = st.Seed, st.MaxTokens
+	w.gen.seed, w.gen.maxTokens, w.gen.tokensErr = st.Seed, st.MaxTokens, ""
+	w.gen.filters = filterText{topK: strconv.Itoa(st.TopK), topP: formatFilter(st.TopP), minP: formatFilter(st.MinP),
+		repeat: formatFilter(st.RepeatPenalty)}
+	if st.TopP == 0 {
+		w.gen.filters.topP = defaultFilters.topP // 0 and 1 both leave top-p off; show the 1 the field starts with
+	}
+	if st.RepeatPenalty == 0 {
+		w.gen.filters.repeat = defaultFilters.repeat
+	}
+	w.chat = chatState{use: st.Chat, system: st.System}
 	w.rebuildPrompt()
+}
+
+// restoreFields writes the restored values into the page's fields.
+func (w *Workbench) restoreFields(ctx goapp.Context) {
 	// The fields may hold typed values, which their value attributes no
 	// longer control: set the properties once the page has rendered.
 	ctx.Defer(func(goapp.Context) {
 		for id, v := range map[string]string{
 			promptID: w.prompt, "heed-delta-mid": w.deltaText, "heed-temperature": w.gen.tempText,
 			"heed-seed": strconv.FormatUint(w.gen.seed, 10), "heed-max-tokens": strconv.Itoa(w.gen.maxTokens),
+			"heed-top-k": w.gen.filters.topK, "heed-top-p": w.gen.filters.topP, "heed-min-p": w.gen.filters.minP,
+			"heed-repeat": w.gen.filters.repeat, systemID: w.chat.system,
 		} {
 			if el := goapp.Window().GetElementByID(id); el.Truthy() {
 				el.Set("value", v)

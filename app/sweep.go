@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"heed/app/dataexport"
 	"heed/app/session"
 )
 
@@ -29,6 +31,9 @@ type sweepState struct {
 	spanText string
 	deltas   []float32
 	values   []float32
+	model    string // the swept model's name, for exports
+	prompt   string // the swept prompt's text, for exports
+	saveErr  string // why the last export failed
 }
 
 // parseDeltas reads a list of Δ separated by commas or spaces.
@@ -70,11 +75,12 @@ func (w *Workbench) startSweep(ctx goapp.Context) {
 	sp := p.Spans[span]
 	sctx, cancel := context.WithCancel(ctx)
 	st.running, st.cancel, st.err = true, cancel, ""
-	st.spanText, st.deltas, st.values = p.Text[sp.Start:sp.End], deltas, nil
+	st.spanText, st.deltas, st.values, st.prompt, st.saveErr = p.Text[sp.Start:sp.End], deltas, nil, p.Text, ""
+	st.model = w.loading
 	ctx.Async(func() {
 		defer cancel()
 		err := safely(func() error {
-			_, err := s.Sweep(sctx, p, span, deltas, func(i int, v float32) {
+			_, err := s.Sweep(browserTurns{sctx}, p, span, deltas, func(i int, v float32) {
 				ctx.Dispatch(func(goapp.Context) { st.values = append(st.values, v) })
 				yieldToBrowser()
 			})
@@ -96,5 +102,27 @@ func (w *Workbench) startSweep(ctx goapp.Context) {
 func (w *Workbench) stopSweep() {
 	if w.sweep.cancel != nil {
 		w.sweep.cancel()
+	}
+}
+
+// exportSweep downloads the last sweep's points as CSV or JSON.
+func (w *Workbench) exportSweep(format string) {
+	st := &w.sweep
+	n := len(st.values)
+	d := dataexport.Sweep{Model: st.model, Prompt: st.prompt, Span: st.span, Text: st.spanText, Deltas: st.deltas[:n], Values: st.values}
+	var b bytes.Buffer
+	var err error
+	mime := "text/csv"
+	if format == formatJSON {
+		err, mime = d.WriteJSON(&b), "application/json"
+	} else {
+		err = d.WriteCSV(&b)
+	}
+	if err == nil {
+		err = downloadFile("heed-sweep."+format, mime, b.Bytes())
+	}
+	st.saveErr = ""
+	if err != nil {
+		st.saveErr = "The export failed: " + err.Error()
 	}
 }

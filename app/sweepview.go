@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"heed/app/chart"
 )
 
 // svgNS is the SVG namespace: the chart's elements are created in it so the
@@ -70,8 +72,35 @@ func (w *Workbench) renderSweep() goapp.UI {
 func (w *Workbench) renderSweepResult() goapp.UI {
 	st := &w.sweep
 	n := len(st.values)
-	return goapp.Div().Class("heed-sweep-result").DataSet("points", n).Body(
-		sweepChart(st.spanText, st.deltas[:n], st.values),
+	// The inline SVG chart is the fallback when the chart library is not
+	// loaded; heed.css hides it while ECharts draws the same points.
+	cls := "heed-sweep-result"
+	if chart.Available() {
+		cls += " heed-charts-on"
+	}
+	opt := chart.XY(fmt.Sprintf("“%s”: last-layer Influence by Δ", st.spanText), "Δ", "Influence", "Influence", st.deltas[:n], st.values)
+	return goapp.Div().Class(cls).DataSet("points", n).Body(
+		goapp.Figure().Class("heed-figure").Body(
+			&chart.View{ID: "heed-chart-sweep", Option: opt,
+				Label: fmt.Sprintf("Line chart: last-layer Influence of “%s” for %d values of Δ", st.spanText, n)},
+			goapp.Div().Class("heed-chart-fallback").Body(sweepChart(st.spanText, st.deltas[:n], st.values)),
+		),
+		goapp.Div().Class("heed-toolbar").Body(
+			goapp.Button().Type("button").Class("heed-png").DataSet("chart", "heed-chart-sweep").Aria("label", "Save the sweep chart as PNG").
+				OnClick(func(ctx goapp.Context, e goapp.Event) {
+					st.saveErr = ""
+					if err := exportChartPNG("heed-chart-sweep", "heed-sweep.png"); err != nil {
+						st.saveErr = err.Error()
+					}
+				}).Text("Save PNG"),
+			goapp.Button().Type("button").Class("heed-sweep-csv").Disabled(st.running).
+				OnClick(func(ctx goapp.Context, e goapp.Event) { w.exportSweep(formatCSV) }).Text("Export CSV"),
+			goapp.Button().Type("button").Class("heed-sweep-json").Disabled(st.running).
+				OnClick(func(ctx goapp.Context, e goapp.Event) { w.exportSweep(formatJSON) }).Text("Export JSON"),
+		),
+		goapp.If(st.saveErr != "", func() goapp.UI {
+			return goapp.P().Class("heed-status heed-error").Role("alert").Text(st.saveErr)
+		}),
 		goapp.Table().Class("heed-sweep-table").Body(
 			goapp.Caption().Text(fmt.Sprintf("“%s”: last-layer Influence by Δ", st.spanText)),
 			goapp.THead().Body(goapp.Tr().Body(goapp.Th().Text("Δ"), goapp.Th().Text("Influence"))),

@@ -63,6 +63,7 @@ type Workbench struct {
 	bannerInfo string
 	sess       *session.Session
 	cancelLoad context.CancelFunc
+	src        sources // local files, URLs and kept models
 
 	// The prompt editor.
 	prompt    string
@@ -71,6 +72,8 @@ type Workbench struct {
 	editErr   string
 	built     *prompt.Prompt
 	buildErr  string
+	chat      chatState // chat template and system prompt (chatview.go)
+	custom    string    // the custom Δ field, as typed (editor.go)
 
 	gen   generation
 	infl  influenceState
@@ -86,6 +89,9 @@ type influenceState struct {
 	tracks  []influence.Track
 	pieces  []string // token texts of the measured prompt
 	layer   int
+	cancel  context.CancelFunc // stops the measurement in flight
+	note    string             // "Stopped." after Stop
+	view    influenceView      // charts, heatmap strips and exports (influenceview.go)
 }
 
 // NewWorkbench returns a workbench in its starting state: the sample prompt,
@@ -94,6 +100,7 @@ func NewWorkbench() *Workbench {
 	w := &Workbench{prompt: SamplePrompt, deltaMid: prompt.DefaultDeltaMid, deltaText: "1"}
 	w.sweep.text = defaultSweep
 	w.gen.maxTokens, w.gen.tempText, w.gen.seed = 20, "0", 1
+	w.gen.filters, w.custom = defaultFilters, "-1"
 	return w
 }
 
@@ -102,13 +109,14 @@ func (w *Workbench) OnMount(ctx goapp.Context) {
 	page := ctx.Page().URL()
 	w.modelsPage = page
 	w.restoreFromLink(ctx, page)
+	w.mountSources(ctx)
 	ctx.Async(func() {
 		rctx, cancel := context.WithTimeout(ctx, listTimeout)
 		defer cancel()
 		models, err := fetchModels(rctx, http.DefaultClient, page)
 		ctx.Dispatch(func(ctx goapp.Context) {
 			if err != nil {
-				w.list, w.listErr = listError, err.Error()
+				w.list, w.listErr = listError, describeListError(err)
 				return
 			}
 			w.list, w.models = listLoaded, models
@@ -130,6 +138,7 @@ func (w *Workbench) OnDismount() {
 		w.gen.cancel()
 	}
 	w.stopSweep()
+	w.stopInfluence()
 	if w.calib.cancel != nil {
 		w.calib.cancel()
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -233,23 +232,6 @@ func TestHeatClass(t *testing.T) {
 	for _, tc := range tests {
 		if got := heatClass(tc.v); got != tc.want {
 			t.Errorf("heatClass(%g) = %s, want %s", tc.v, got, tc.want)
-		}
-	}
-}
-
-func TestDescribeLoadError(t *testing.T) {
-	tests := []struct {
-		err  error
-		want string
-	}{
-		{fmt.Errorf("x: %w", session.ErrNotGGUF), "not a GGUF model"},
-		{fmt.Errorf("x: %w", session.ErrUnsupported), "cannot run this model"},
-		{fmt.Errorf("x: %w", httprange.ErrNoRange), "in pieces"},
-		{errors.New("connection refused"), "could not be downloaded"},
-	}
-	for _, tc := range tests {
-		if got := describeLoadError(tc.err); !strings.Contains(got, tc.want) {
-			t.Errorf("describeLoadError(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }

@@ -64,18 +64,19 @@ func (s *Session) spanScalar(ctx context.Context, p *prompt.Prompt, span int, de
 // Calibrate runs calibrate.Run (SPEC §3) for highlight span of p, as
 // `heed calibrate` does for a prompt holding only that highlight: the other
 // highlights are left out of both the plain and the UPPERCASE prompt, and
-// the search covers Δ in [-5, 5].
-func (s *Session) Calibrate(ctx context.Context, p *prompt.Prompt, span int) (calibrate.Result, error) {
+// the search covers Δ in [-5, 5]. chat is the chat template and system prompt
+// p was built with (its DeltaMid and Spans are not used), so the UPPERCASE
+// prompt is wrapped the same way.
+func (s *Session) Calibrate(ctx context.Context, p *prompt.Prompt, span int, chat prompt.Options) (calibrate.Result, error) {
 	if span < 0 || span >= len(p.Spans) {
 		return calibrate.Result{}, fmt.Errorf("the prompt has no highlight %d (it has %d)", span, len(p.Spans))
-	}
-	if p.Rendered != p.Text {
-		return calibrate.Result{}, fmt.Errorf("calibration works on plain prompts, not chat-templated ones")
 	}
 	plain := *p
 	plain.Spans = []guide.TokenSpan{p.Spans[span]}
 	upperText, upperSpan := calibrate.Uppercase(p.Text, p.Spans[span].Span)
-	upper, err := prompt.Build(s.tok, upperText, prompt.Options{DeltaMid: prompt.DefaultDeltaMid, Spans: []guide.RuneSpan{upperSpan}})
+	upper, err := prompt.Build(s.tok, upperText, prompt.Options{
+		DeltaMid: prompt.DefaultDeltaMid, Spans: []guide.RuneSpan{upperSpan}, Chat: chat.Chat, System: chat.System, NoBOS: chat.NoBOS,
+	})
 	if err != nil {
 		return calibrate.Result{}, fmt.Errorf("building the UPPERCASE prompt: %w", err)
 	}

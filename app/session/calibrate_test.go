@@ -87,7 +87,7 @@ func TestCalibrateMatchesCLIPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Calibrate(context.Background(), mustPrompt(t, s, "Lily had a <!->dog<-!> and a <!!!->cat<-!!!>. One day,"), 1)
+	got, err := s.Calibrate(context.Background(), mustPrompt(t, s, "Lily had a <!->dog<-!> and a <!!!->cat<-!!!>. One day,"), 1, prompt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestCalibrateMatchesCLIPath(t *testing.T) {
 	if got != want {
 		t.Errorf("Calibrate = %+v, want %+v", got, want)
 	}
-	if _, err := s.Calibrate(context.Background(), mustPrompt(t, s, "no highlight"), 0); err == nil {
+	if _, err := s.Calibrate(context.Background(), mustPrompt(t, s, "no highlight"), 0, prompt.Options{}); err == nil {
 		t.Error("Calibrate of a prompt without highlight succeeded")
 	}
 }

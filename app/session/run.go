@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"heed/engine/generate"
-	"heed/engine/guide"
 	"heed/engine/influence"
 	"heed/engine/prompt"
 	"heed/engine/sample"
@@ -14,10 +13,7 @@ import (
 // Prompt tokenises tagged text (GUIDE tags, no chat template) and maps its
 // highlights to tokens, with <!!-> meaning Δ = deltaMid.
 func (s *Session) Prompt(tagged string, deltaMid float32) (*prompt.Prompt, error) {
-	if err := guide.CheckDelta(deltaMid); err != nil {
-		return nil, fmt.Errorf("Δmid: %w", err)
-	}
-	return prompt.Build(s.tok, tagged, prompt.Options{DeltaMid: deltaMid})
+	return s.BuildPrompt(tagged, prompt.Options{DeltaMid: deltaMid})
 }
 
 // GenOptions are the settings shared by both sides of an A/B generation.

@@ -1,6 +1,7 @@
 // Package sessionfile is heed's saved-session format: the JSON file the app
 // exports and imports (heed-session.json). It holds what reproduces a run
-// (model, tagged prompt, Δmid, sampling settings) and what the run showed
+// (model, tagged prompt, Δmid, chat template and system prompt, sampling
+// settings) and what the run showed
 // (the A/B outputs and the Influence results), and validates every field on
 // the way in, so a file edited by hand fails in words rather than in the UI.
 package sessionfile
@@ -14,17 +15,24 @@ import (
 	"regexp"
 )
 
-// Version is the format version Encode writes and Decode accepts.
-const Version = 1
+// Version is the format version Encode writes. Decode also reads version 1
+// files (no chat settings, temperature-only sampling) and migrates them.
+const Version = 2
+
+// versionNoChat is the first format: it lacks Chat, System and the sampling
+// settings beyond temperature, whose zero values mean "off".
+const versionNoChat = 1
 
 // Limits on what a file may hold; the app never produces more.
 const (
-	MaxPromptBytes = 1 << 20
-	MaxTokens      = 4096 // the app's largest "Tokens" setting
-	MaxDeltaMid    = 5    // SPEC §1: Δ in [-5, 5]
-	MaxTemperature = 100  // far beyond any useful sampling temperature
-	MaxFileBytes   = 64 << 20
-	maxLayers      = 1024
+	MaxPromptBytes   = 1 << 20
+	MaxTokens        = 4096    // the app's largest "Tokens" setting
+	MaxDeltaMid      = 5       // SPEC §1: Δ in [-5, 5]
+	MaxTemperature   = 100     // far beyond any useful sampling temperature
+	MaxTopK          = 1 << 20 // above any vocabulary heed loads
+	MaxRepeatPenalty = 10      // llama.cpp's useful range is about 1 to 1.5
+	MaxFileBytes     = 64 << 20
+	maxLayers        = 1024
 )
 
 // ErrVersion is returned for a file of a version this build cannot read.
@@ -42,6 +50,8 @@ type Session struct {
 	Model     Model      `json:"model"`
 	Prompt    string     `json:"prompt"` // with its GUIDE tags
 	DeltaMid  float32    `json:"delta_mid"`
+	Chat      bool       `json:"chat,omitempty"`   // the prompt was wrapped in the model's chat template
+	System    string     `json:"system,omitempty"` // system prompt, with Chat
 	Settings  Settings   `json:"settings"`
 	Outputs   []Output   `json:"outputs,omitempty"`   // at most one per side
 	Influence *Influence `json:"influence,omitempty"` // nil when none was measured
@@ -58,6 +68,32 @@ type Settings struct {
 	MaxTokens   int     `json:"max_tokens"`
 	Temperature float32 `json:"temperature"` // 0: greedy
 	Seed        uint64  `json:"seed"`
+	// Filters applied before sampling (engine/sample); zero means off, and
+	// so does 1 for TopP and RepeatPenalty. They act only when Temperature > 0,
+	// except RepeatPenalty, which also changes the greedy choice.
+	TopK          int     `json:"top_k,omitempty"`
+	TopP          float32 `json:"top_p,omitempty"`
+	MinP          float32 `json:"min_p,omitempty"`
+	RepeatPenalty float32 `json:"repeat_penalty,omitempty"`
+}
+
+// Validate reports the first setting that is out of range, in words.
+func (st Settings) Validate() error {
+	switch {
+	case st.MaxTokens < 1 || st.MaxTokens > MaxTokens:
+		return fmt.Errorf("max_tokens %d is outside [1, %d]", st.MaxTokens, MaxTokens)
+	case !finite(st.Temperature) || st.Temperature < 0 || st.Temperature > MaxTemperature:
+		return fmt.Errorf("temperature %v is outside [0, %d]", st.Temperature, MaxTemperature)
+	case st.TopK < 0 || st.TopK > MaxTopK:
+		return fmt.Errorf("top_k %d is outside [0, %d]", st.TopK, MaxTopK)
+	case !(st.TopP >= 0 && st.TopP <= 1):
+		return fmt.Errorf("top_p %v is outside [0, 1]", st.TopP)
+	case !(st.MinP >= 0 && st.MinP <= 1):
+		return fmt.Errorf("min_p %v is outside [0, 1]", st.MinP)
+	case !(st.RepeatPenalty >= 0 && st.RepeatPenalty <= MaxRepeatPenalty):
+		return fmt.Errorf("repeat_penalty %v is outside [0, %d]", st.RepeatPenalty, MaxRepeatPenalty)
+	}
+	return nil
 }
 
 // Output is one side's generated text and its token ids.
@@ -89,7 +125,7 @@ var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // Validate reports the first field that is out of range.
 func (s *Session) Validate() error {
 	if s.Version != Version {
-		return fmt.Errorf("%w %d (this build reads version %d)", ErrVersion, s.Version, Version)
+		return fmt.Errorf("%w %d (this build writes version %d)", ErrVersion, s.Version, Version)
 	}
 	if s.Model.SHA256 != "" && !sha256Hex.MatchString(s.Model.SHA256) {
 		return fmt.Errorf("sessionfile: model sha256 %q is not 64 lower-case hex digits", s.Model.SHA256)
@@ -100,12 +136,14 @@ func (s *Session) Validate() error {
 	if !finite(s.DeltaMid) || math.Abs(float64(s.DeltaMid)) > MaxDeltaMid {
 		return fmt.Errorf("sessionfile: delta_mid %v is outside [-%d, %d]", s.DeltaMid, MaxDeltaMid, MaxDeltaMid)
 	}
-	st := s.Settings
-	if st.MaxTokens < 1 || st.MaxTokens > MaxTokens {
-		return fmt.Errorf("sessionfile: max_tokens %d is outside [1, %d]", st.MaxTokens, MaxTokens)
+	if len(s.System) > MaxPromptBytes {
+		return fmt.Errorf("sessionfile: system prompt of %d bytes is over the %d-byte limit", len(s.System), MaxPromptBytes)
 	}
-	if !finite(st.Temperature) || st.Temperature < 0 || st.Temperature > MaxTemperature {
-		return fmt.Errorf("sessionfile: temperature %v is outside [0, %d]", st.Temperature, MaxTemperature)
+	if s.System != "" && !s.Chat {
+		return fmt.Errorf("sessionfile: a system prompt needs \"chat\": true")
+	}
+	if err := s.Settings.Validate(); err != nil {
+		return fmt.Errorf("sessionfile: %w", err)
 	}
 	if err := validateOutputs(s.Outputs); err != nil {
 		return err
@@ -212,14 +250,20 @@ func Decode(data []byte) (*Session, error) {
 	if probe.Version == nil {
 		return nil, fmt.Errorf("sessionfile: no version field: not a heed session file")
 	}
-	if *probe.Version != Version {
-		return nil, fmt.Errorf("%w %d (this build reads version %d)", ErrVersion, *probe.Version, Version)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var s Session
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("sessionfile: malformed session: %w", err)
+	switch *probe.Version {
+	case Version:
+		if err := decodeStrict(data, &s); err != nil {
+			return nil, err
+		}
+	case versionNoChat:
+		var old sessionV1
+		if err := decodeStrict(data, &old); err != nil {
+			return nil, err
+		}
+		s = old.migrate()
+	default:
+		return nil, fmt.Errorf("%w %d (this build reads versions %d and %d)", ErrVersion, *probe.Version, versionNoChat, Version)
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -228,4 +272,42 @@ func Decode(data []byte) (*Session, error) {
 		s.Outputs = nil // "outputs": [] and no outputs are the same session
 	}
 	return &s, nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("sessionfile: malformed session: %w", err)
+	}
+	return nil
+}
+
+// sessionV1 is a version 1 file, read strictly: the fields added in version
+// 2 are unknown there.
+type sessionV1 struct {
+	Version   int        `json:"version"`
+	Model     Model      `json:"model"`
+	Prompt    string     `json:"prompt"`
+	DeltaMid  float32    `json:"delta_mid"`
+	Settings  settingsV1 `json:"settings"`
+	Outputs   []Output   `json:"outputs,omitempty"`
+	Influence *Influence `json:"influence,omitempty"`
+}
+
+type settingsV1 struct {
+	MaxTokens   int     `json:"max_tokens"`
+	Temperature float32 `json:"temperature"`
+	Seed        uint64  `json:"seed"`
+}
+
+// migrate turns a version 1 session into the current format: no chat
+// template, and the new sampling filters off.
+func (o sessionV1) migrate() Session {
+	return Session{
+		Version: Version, Model: o.Model, Prompt: o.Prompt, DeltaMid: o.DeltaMid,
+		Settings:  Settings{MaxTokens: o.Settings.MaxTokens, Temperature: o.Settings.Temperature, Seed: o.Settings.Seed},
+		Outputs:   o.Outputs,
+		Influence: o.Influence,
+	}
 }

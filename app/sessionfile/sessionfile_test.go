@@ -3,6 +3,7 @@ package sessionfile
 import (
 	"errors"
 	"math"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -34,6 +35,12 @@ func sample() *Session {
 func TestRoundTrip(t *testing.T) {
 	for name, s := range map[string]*Session{
 		"full": sample(),
+		"chat and sampling filters": func() *Session {
+			s := sample()
+			s.Chat, s.System = true, "You are a storyteller."
+			s.Settings.TopK, s.Settings.TopP, s.Settings.MinP, s.Settings.RepeatPenalty = 40, 0.9, 0.05, 1.1
+			return s
+		}(),
 		"no results": func() *Session {
 			s := sample()
 			s.Outputs, s.Influence = nil, nil
@@ -67,7 +74,13 @@ func TestDecodeRejects(t *testing.T) {
 		{name: "malformed JSON", raw: `{"version": 1,`, want: "not a session file"},
 		{name: "not an object", raw: `[1, 2]`, want: "not a session file"},
 		{name: "no version", raw: `{"prompt": "x"}`, want: "no version field"},
-		{name: "future version", raw: `{"version": 2}`, is: ErrVersion},
+		{name: "future version", raw: `{"version": 3}`, is: ErrVersion},
+		{name: "version 1 with a version 2 field", raw: `{"version": 1, "chat": true, "delta_mid": 1, "settings": {"max_tokens": 1}}`, want: `unknown field "chat"`},
+		{name: "system without chat", edit: func(s *Session) { s.System = "be brief" }, want: "needs"},
+		{name: "negative top-k", edit: func(s *Session) { s.Settings.TopK = -1 }, want: "top_k -1"},
+		{name: "top-p above 1", edit: func(s *Session) { s.Settings.TopP = 1.5 }, want: "top_p 1.5"},
+		{name: "negative min-p", edit: func(s *Session) { s.Settings.MinP = -0.1 }, want: "min_p -0.1"},
+		{name: "repeat penalty too large", edit: func(s *Session) { s.Settings.RepeatPenalty = 11 }, want: "repeat_penalty 11"},
 		{name: "unknown field", raw: `{"version": 1, "prompt": "x", "delta": 1}`, want: `unknown field "delta"`},
 		{name: "trailing data", raw: `{"version": 1, "delta_mid": 1, "settings": {"max_tokens": 1}} {}`, want: "not a session file"},
 		{name: "bad sha256", edit: func(s *Session) { s.Model.SHA256 = "ABC" }, want: "sha256"},
@@ -113,6 +126,22 @@ func TestDecodeRejects(t *testing.T) {
 				t.Errorf("error %q, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestDecodeMigratesVersion1(t *testing.T) {
+	data, err := os.ReadFile("testdata/v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sample()
+	want.Outputs, want.Influence = want.Outputs[:1], nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("migrated:\n got %+v\nwant %+v", got, want)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package sharelink writes and reads the app's shareable link: the prompt,
-// Δmid and generation settings in the page URL's fragment, as
-// #d=…&n=…&p=…&s=…&t=… (URL query encoding). The fragment never reaches the
+// Δmid, chat settings and generation settings in the page URL's fragment, as
+// #c=…&d=…&k=…&mp=…&n=…&p=…&rp=…&s=…&t=…&tp=…&y=… (URL query encoding). The fragment never reaches the
 // server, so a shared prompt stays between the people who share it.
 package sharelink
 
@@ -21,6 +21,12 @@ const (
 	keyTemperature = "t"
 	keySeed        = "s"
 	keyMaxTokens   = "n"
+	keyChat        = "c" // "1": wrap the prompt in the model's chat template
+	keySystem      = "y"
+	keyTopK        = "k"
+	keyTopP        = "tp"
+	keyMinP        = "mp"
+	keyRepeat      = "rp"
 )
 
 // State is what a link carries.
@@ -30,6 +36,13 @@ type State struct {
 	Temperature float32
 	Seed        uint64
 	MaxTokens   int
+	Chat        bool
+	System      string // system prompt, used with Chat
+	// Sampling filters, as in sessionfile.Settings: zero means off.
+	TopK          int
+	TopP          float32
+	MinP          float32
+	RepeatPenalty float32
 }
 
 // Encode returns the fragment for st, without the leading '#'.
@@ -40,6 +53,12 @@ func Encode(st State) string {
 	v.Set(keyTemperature, formatFloat(st.Temperature))
 	v.Set(keySeed, strconv.FormatUint(st.Seed, 10))
 	v.Set(keyMaxTokens, strconv.Itoa(st.MaxTokens))
+	v.Set(keyChat, map[bool]string{false: "0", true: "1"}[st.Chat])
+	v.Set(keySystem, st.System)
+	v.Set(keyTopK, strconv.Itoa(st.TopK))
+	v.Set(keyTopP, formatFloat(st.TopP))
+	v.Set(keyMinP, formatFloat(st.MinP))
+	v.Set(keyRepeat, formatFloat(st.RepeatPenalty))
 	return v.Encode()
 }
 
@@ -88,6 +107,42 @@ func Decode(fragment string, base State) (st State, ok bool, err error) {
 			return base, false, fmt.Errorf("sharelink: token count %q is not a whole number in [1, %d]", s, sessionfile.MaxTokens)
 		}
 		st.MaxTokens, ok = n, true
+	}
+	if s, has := first(v, keyChat); has {
+		if s != "0" && s != "1" {
+			return base, false, fmt.Errorf("sharelink: chat setting %q is neither 0 nor 1", s)
+		}
+		st.Chat, ok = s == "1", true
+	}
+	if s, has := first(v, keySystem); has {
+		if len(s) > sessionfile.MaxPromptBytes {
+			return base, false, fmt.Errorf("sharelink: system prompt of %d bytes is over the %d-byte limit", len(s), sessionfile.MaxPromptBytes)
+		}
+		st.System, ok = s, true
+	}
+	if s, has := first(v, keyTopK); has {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > sessionfile.MaxTopK {
+			return base, false, fmt.Errorf("sharelink: top-k %q is not a whole number in [0, %d]", s, sessionfile.MaxTopK)
+		}
+		st.TopK, ok = n, true
+	}
+	for _, f := range []struct {
+		key, name string
+		max       float32
+		dst       *float32
+	}{
+		{keyTopP, "top-p", 1, &st.TopP},
+		{keyMinP, "min-p", 1, &st.MinP},
+		{keyRepeat, "repetition penalty", sessionfile.MaxRepeatPenalty, &st.RepeatPenalty},
+	} {
+		if s, has := first(v, f.key); has {
+			x, err := parseFloat(s)
+			if err != nil || x < 0 || x > f.max {
+				return base, false, fmt.Errorf("sharelink: %s %q is not a number in [0, %g]", f.name, s, f.max)
+			}
+			*f.dst, ok = x, true
+		}
 	}
 	return st, ok, nil
 }

@@ -12,6 +12,8 @@ func TestRoundTrip(t *testing.T) {
 		{Prompt: "Once upon a <!!!->cat<-!!!> & a dog = 100% #1?", DeltaMid: 1.5, Temperature: 0.7, Seed: 18446744073709551615, MaxTokens: 4096},
 		{Prompt: "", DeltaMid: -5, Temperature: 0, Seed: 0, MaxTokens: 1},
 		{Prompt: "ünïcødé\nnew line <?->x<-?>", DeltaMid: 0.1, Temperature: 1e-3, Seed: 7, MaxTokens: 64},
+		{Prompt: "a <!=-1.5->b<-!=>", DeltaMid: 1, Temperature: 0.8, Seed: 3, MaxTokens: 30, Chat: true, System: "You are terse & kind.\nAlways.",
+			TopK: 40, TopP: 0.9, MinP: 0.05, RepeatPenalty: 1.1},
 	}
 	for _, st := range tests {
 		frag := Encode(st)
@@ -45,6 +47,14 @@ func TestDecode(t *testing.T) {
 		{frag: "n=0", want: base, err: "token count"},
 		{frag: "n=5000", want: base, err: "token count"},
 		{frag: "p=%zz", want: base, err: "malformed"},
+		{frag: "c=1&y=Be+brief.&k=5&tp=0.5&mp=0.1&rp=1.2", want: State{Prompt: "default", DeltaMid: 1, Seed: 1, MaxTokens: 20,
+			Chat: true, System: "Be brief.", TopK: 5, TopP: 0.5, MinP: 0.1, RepeatPenalty: 1.2}, ok: true},
+		{frag: "c=yes", want: base, err: "chat"},
+		{frag: "k=-1", want: base, err: "top-k"},
+		{frag: "k=1.5", want: base, err: "top-k"},
+		{frag: "tp=1.5", want: base, err: "top-p"},
+		{frag: "mp=-0.5", want: base, err: "min-p"},
+		{frag: "rp=11", want: base, err: "repetition penalty"},
 	}
 	for _, tt := range tests {
 		got, ok, err := Decode(tt.frag, base)

@@ -1,7 +1,9 @@
 // Package tagedit edits GUIDE-tagged prompt text the way the page's editor
 // does: it wraps a selection (given in the UTF-16 code units that a browser's
 // selectionStart and selectionEnd count) in the tags of an emphasis level,
-// and splits tagged text into plain and highlighted segments for display.
+// or in explicit-Δ tags for a custom Δ, lists a prompt's highlights and
+// re-weights or removes one by rewriting its tags (highlights.go), and splits
+// tagged text into plain and highlighted segments for display.
 package tagedit
 
 import (
@@ -72,6 +74,35 @@ type Edit struct {
 // still parse: a selection that cuts through a tag or lies inside a highlight
 // is refused with the parser's reason.
 func Wrap(text string, start, end int, l Level) (Edit, error) {
+	open, close := l.Tags()
+	return wrap(text, start, end, open, close)
+}
+
+// WrapDelta highlights text[start:end] (UTF-16 offsets) with its own Δ d,
+// written in the explicit-Δ tags (<!=d-> … <-!=>), as Wrap does for a level.
+func WrapDelta(text string, start, end int, d float32) (Edit, error) {
+	if err := CheckCustomDelta(d); err != nil {
+		return Edit{}, err
+	}
+	return wrap(text, start, end, guide.ExplicitOpen(d), guide.ExplicitClose)
+}
+
+// MaxCustomDelta bounds a custom Δ. The paper saw degenerate output above 5
+// (SPEC §1); twice that leaves room to explore while keeping the tag short.
+const MaxCustomDelta = 10
+
+// ErrCustomDelta means a custom Δ is not a number in [-MaxCustomDelta, MaxCustomDelta].
+var ErrCustomDelta = fmt.Errorf("Δ must be a number from %d to %d", -MaxCustomDelta, MaxCustomDelta)
+
+// CheckCustomDelta refuses a Δ that is not finite or lies outside ±MaxCustomDelta.
+func CheckCustomDelta(d float32) error {
+	if !(d >= -MaxCustomDelta && d <= MaxCustomDelta) {
+		return fmt.Errorf("%w, not %g", ErrCustomDelta, d)
+	}
+	return nil
+}
+
+func wrap(text string, start, end int, open, close string) (Edit, error) {
 	if start > end {
 		start, end = end, start
 	}
@@ -84,7 +115,6 @@ func Wrap(text string, start, end int, l Level) (Edit, error) {
 	if trimmed == "" {
 		return Edit{}, ErrEmptySelection
 	}
-	open, close := l.Tags()
 	out := text[:bs] + open + trimmed + close + text[be:]
 	if _, _, err := guide.Parse(out, 1); err != nil {
 		if _, _, before := guide.Parse(text, 1); before != nil {

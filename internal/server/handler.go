@@ -14,17 +14,29 @@ import (
 // inline script), WebAssembly compilation ('wasm-unsafe-eval', not
 // 'unsafe-eval'), styles from this origin, fetches (API, models, the wasm) to
 // this origin, and go-app's service worker and manifest.
+//
+// Fetches may also go to any https: origin and to loopback over plain http,
+// for models loaded from a URL: a fetch only reads (the model host must allow
+// it with CORS), and the page sends nothing but Range requests for the file.
+// Loopback is the user's own machine (a second local model server, and the
+// tests' CORS server); other plain-http origins stay blocked, as they would
+// expose the model bytes to the network path.
 const ContentSecurityPolicy = "default-src 'self'; " +
 	"script-src 'self' 'wasm-unsafe-eval'; " +
 	"style-src 'self'; " +
 	"img-src 'self'; " +
-	"connect-src 'self'; " +
+	"connect-src 'self' " + modelOrigins + "; " +
 	"worker-src 'self'; " +
 	"manifest-src 'self'; " +
 	"object-src 'none'; " +
 	"base-uri 'none'; " +
 	"form-action 'none'; " +
 	"frame-ancestors 'none'"
+
+// modelOrigins are the origins besides this one that a model URL may name.
+// IPv6 loopback is absent: CSP source expressions have no IPv6 literals
+// (Chromium ignores "http://[::1]:*" with an error).
+const modelOrigins = "https: http://127.0.0.1:* http://localhost:*"
 
 // proxied are root paths go-app would fetch over HTTP from the request's own
 // Host (its ProxyResources); they are served straight from the web directory.

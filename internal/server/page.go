@@ -17,6 +17,9 @@ const (
 	iconSVG        = "icon.svg"
 	icon192        = "icon-192.png"
 	icon512        = "icon-512.png"
+	// The chart library, fetched at a pinned version by
+	// `go run ./internal/webdeps/fetch -dir web` (make web/echarts.min.js).
+	echartsFile = "echarts.min.js"
 )
 
 // appHandler configures go-app's handler for heed's pages. Every /web/ URL it
@@ -28,6 +31,9 @@ func appHandler(assets *Assets) (*app.Handler, error) {
 		if !assets.Has(name) {
 			return nil, fmt.Errorf("web directory lacks %s (build the app first: make %s)", name, "web/app.wasm")
 		}
+	}
+	if !assets.Has(echartsFile) {
+		return nil, fmt.Errorf("web directory lacks %s (fetch it first: make web/%s)", echartsFile, echartsFile)
 	}
 	wasm, err := assets.digest(wasmFile)
 	if err != nil {
@@ -50,11 +56,17 @@ func appHandler(assets *Assets) (*app.Handler, error) {
 		Styles:          []string{assets.Resolve(webPrefix + styleFile)},
 		// Loaded without defer, so it runs while the page is parsed, before
 		// go-app's deferred loader captures WebAssembly.instantiateStreaming.
-		Scripts:   []string{assets.Resolve(webPrefix + wasmGlobalFile)},
+		// ECharts defines the global echarts the charts (heed/app/chart) call.
+		Scripts:   []string{assets.Resolve(webPrefix + wasmGlobalFile), assets.Resolve(webPrefix + echartsFile)},
 		Resources: assets,
 		Version:   assets.Version(),
 		// The uncompressed size: with Content-Encoding the Content-Length is the
 		// compressed size, which would push the loader's progress past 100%.
 		WasmContentLength: strconv.FormatInt(wasm.size, 10),
+
+		// go-app's worker caches the page, its scripts, styles, wasm and PNG
+		// icons; the SVG icon (the page's favicon) is added so that an offline
+		// start requests nothing from the network.
+		CacheableResources: []string{webPrefix + iconSVG},
 	}, nil
 }
