@@ -66,9 +66,11 @@ func benchPrompt(n, vocab int) []int32 {
 // measureHeed loads path on the executor named by kind, runs the prompt as one
 // batch, then decode steps greedily; with influence, one highlight is followed
 // through every step. Both timings end with the logits read back, which on
-// WebGPU waits for the submitted work. On WebGPU one untimed prefill and decode
-// step runs first, so that compiling the kernels' pipelines on first use is not
-// counted (the Vulkan peer warms up the same way).
+// WebGPU waits for the submitted work. One untimed prefill and decode step runs
+// first (the peer warms up the same way): on WebGPU compiling the kernels'
+// pipelines on first use is not counted, on the CPU the first pass over freshly
+// loaded weights (its page and cache misses swing by 2× between runs on a
+// shared virtual machine) is not.
 func measureHeed(kind, path string, threads, promptLen, steps int, influence bool) (heedResult, error) {
 	var r heedResult
 	f, err := gguf.Open(path)
@@ -126,21 +128,19 @@ func measureHeed(kind, path string, threads, promptLen, steps int, influence boo
 		}
 		return nil
 	}
-	if kind == executorWebGPU {
-		if err := track(); err != nil {
-			return r, err
-		}
-		if err := m.Prefill(context.Background(), s, r.PromptIDs, st); err != nil {
-			return r, fmt.Errorf("warm-up: %w", err)
-		}
-		if err := decodeStep(); err != nil {
-			return r, fmt.Errorf("warm-up: %w", err)
-		}
-		if err := s.Logits(0, logits); err != nil {
-			return r, fmt.Errorf("warm-up: %w", err)
-		}
-		s.Reset()
+	if err := track(); err != nil {
+		return r, err
 	}
+	if err := m.Prefill(context.Background(), s, r.PromptIDs, st); err != nil {
+		return r, fmt.Errorf("warm-up: %w", err)
+	}
+	if err := decodeStep(); err != nil {
+		return r, fmt.Errorf("warm-up: %w", err)
+	}
+	if err := s.Logits(0, logits); err != nil {
+		return r, fmt.Errorf("warm-up: %w", err)
+	}
+	s.Reset()
 	if err := track(); err != nil {
 		return r, err
 	}

@@ -7,9 +7,10 @@
 // Prebuilt binaries only (build: "never"); f32 KV cache to match heed's.
 // Without --gpu, the CPU build. With --gpu vulkan, the Vulkan build with every
 // layer offloaded; llama.cpp skips CPU-type Vulkan devices (lavapipe) unless
-// GGML_VK_VISIBLE_DEVICES names them, so set it (e.g. 0) there. On the GPU one
-// untimed prefill and decode step runs first, so that pipelines compiled on
-// first use are not counted (heed's WebGPU child warms up the same way).
+// GGML_VK_VISIBLE_DEVICES names them, so set it (e.g. 0) there. One untimed
+// prefill and decode step runs first, so that pipelines compiled on first use
+// (GPU) and the first pass over freshly loaded weights (CPU) are not counted
+// (heed's children warm up the same way).
 import {getLlama} from "node-llama-cpp";
 
 const args = process.argv.slice(2);
@@ -53,11 +54,10 @@ async function decode(count) {
     return n;
 }
 
-if (gpu) {
-    await seq.evaluateWithoutGeneratingNewTokens(ids);
-    await decode(1);
-    await seq.clearHistory();
-}
+// Warm-up (see the header).
+await seq.evaluateWithoutGeneratingNewTokens(ids);
+await decode(1);
+await seq.clearHistory();
 
 const t0 = performance.now();
 await seq.evaluateWithoutGeneratingNewTokens(ids);

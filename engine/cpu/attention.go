@@ -69,14 +69,8 @@ func (e *Executor) attendOne(a *model.Attention, t, h int, scores, part []float3
 	}
 	softmax(sc)
 	out := data(a.Out)[t*a.Heads*hd+h*hd : t*a.Heads*hd+(h+1)*hd]
-	clear(out)
-	for i, w := range sc {
-		k := first + i
-		v := vals[k*kvd+g*hd : k*kvd+(g+1)*hd]
-		for d := range out {
-			out[d] += w * v[d]
-		}
-	}
+	// Values of key k for group g start at vals[k*kvd+g*hd].
+	weightedSum(out, sc, vals[first*kvd+g*hd:], kvd)
 	for j, mx := range a.Mix {
 		in := data(mx.In)[first : qpos+1]
 		var s float32
@@ -100,5 +94,16 @@ func softmax(x []float32) {
 	}
 	for i := range x {
 		x[i] /= sum
+	}
+}
+
+// weightedSumGo is the portable weightedSum.
+func weightedSumGo(out, w, v []float32, vstride int) {
+	clear(out)
+	for i, wi := range w {
+		vi := v[i*vstride : i*vstride+len(out)]
+		for d := range out {
+			out[d] += wi * vi[d]
+		}
 	}
 }

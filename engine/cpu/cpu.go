@@ -22,6 +22,9 @@ type Executor struct {
 	// attention scores.
 	rows   [][]float32
 	scores [][]float32
+	// Per-worker tiles of a batched MatMul: tiles (tileRows, cols) of decoded
+	// weight rows, outs (token block, tileRows) of their products with it.
+	tiles, outs [][]float32
 	// mixPart (N·Heads, len(Mix)) holds per-head Ā·I partial sums, reduced in
 	// head order so the result does not depend on the thread count.
 	mixPart []float32
@@ -40,7 +43,8 @@ func New(threads int) *Executor {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	return &Executor{pool: newPool(threads), rows: make([][]float32, threads), scores: make([][]float32, threads)}
+	return &Executor{pool: newPool(threads), rows: make([][]float32, threads), scores: make([][]float32, threads),
+		tiles: make([][]float32, threads), outs: make([][]float32, threads)}
 }
 
 // Threads is the size of the worker pool.

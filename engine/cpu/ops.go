@@ -15,10 +15,6 @@ const (
 	minFlopsPerWorker = 8192 // multiply-adds of a MatMul chunk
 )
 
-// batchDecode is the batch size from which decoding a Q8_0 row once to f32
-// and reusing it beats reading its blocks once per vector.
-const batchDecode = 4
-
 func data(b model.Buffer) []float32 { return b.(*buffer).data }
 
 // Embed sets row i of dst to row ids[i] of table.
@@ -48,15 +44,17 @@ func (e *Executor) RMSNorm(dst, x model.Buffer, gain model.Weight, n int, eps fl
 }
 
 // MatMul sets dst (n, rows) = x (n, cols) · wᵀ, splitting w's rows across workers.
-// Q8_0, Q5_0, Q4_K and Q6_K rows are read block by block by this package's AVX2 kernels
-// (dot_amd64.s). Other quantised types go through ggml's block-by-block dot
-// products for a single vector (decode); for a batch each weight row is
-// decoded once into worker scratch and reused for all n vectors. F32 rows are
-// used in place.
+// A batch of at least tiledMinTokens vectors (prefill) goes through the tiled
+// product (gemm.go): weight rows decoded to f32 three at a time, once per token
+// block, and multiplied with four vectors at a time by a register-blocked
+// kernel (AVX-512 or AVX2). Smaller batches (decode): Q8_0,
+// Q5_0, Q4_K and Q6_K rows are read block by block by this package's AVX2
+// kernels (dot_amd64.s); other types go through ggml's block-by-block dot
+// products for a single vector, or decode each row once for a batch.
 func (e *Executor) MatMul(dst model.Buffer, w model.Weight, x model.Buffer, n int) {
 	W := w.(*weight)
-	e.mm = matMulJob{e: e, w: W, x: data(x), y: data(dst), n: n}
-	if W.typ == ggml.Q4_K && useAVX2 {
+	e.mm = matMulJob{e: e, w: W, x: data(x), y: data(dst), n: n, tiled: n >= tiledMinTokens(W.typ)}
+	if W.typ == ggml.Q4_K && useAVX2 && !e.mm.tiled {
 		// Q4_K applies each sub-block's minimum through the sums of x per 32.
 		nb := W.cols / 32
 		if len(e.xsum) < n*nb {
@@ -75,23 +73,17 @@ type matMulJob struct {
 	w          *weight
 	x, y, xsum []float32 // xsum (n, cols/32): sums of x per 32, for Q4_K
 	n          int
+	tiled      bool // the batch goes through the tiled product
 }
 
 func (j *matMulJob) do(k, lo, hi int) {
 	W, n := j.w, j.n
-	// Q8_0, Q5_0, Q4_K and Q6_K have vector kernels that read the blocks directly,
-	// for every batch size: cheaper than decoding rows to f32.
-	switch {
-	case W.typ == ggml.Q8_0 && useAVX2 && n >= batchDecode:
-		// A batch decodes each row once and takes f32 dot products with it.
-		scratch := j.e.scratchRow(k, W.cols)[:W.cols]
-		for r := lo; r < hi; r++ {
-			dequantQ8_0(W.raw[r*W.rowBytes:(r+1)*W.rowBytes], scratch)
-			for v := range n {
-				j.y[v*W.rows+r] = dot(scratch, j.x[v*W.cols:(v+1)*W.cols])
-			}
-		}
+	if j.tiled {
+		j.tiledRows(k, lo, hi)
 		return
+	}
+	// Q8_0, Q5_0, Q4_K and Q6_K have vector kernels that read the blocks directly.
+	switch {
 	case (W.typ == ggml.Q8_0 || W.typ == ggml.Q5_0 || W.typ == ggml.Q6_K) && useAVX2:
 		kernel := dotQ8_0
 		switch W.typ {
