@@ -29,8 +29,10 @@ $(WASM): $(GO_SRC) | $(ECHARTS)
 
 # The chart library (Apache ECharts, pinned with its npm integrity hash in
 # internal/webdeps), fetched once from the npm registry; not committed.
+# Precompressed like the wasm: 1 MB of script becomes about 300 KB on the wire.
 $(ECHARTS): internal/webdeps/webdeps.go
 	$(GO) run ./internal/webdeps/fetch -dir web
+	$(GO) run ./cmd/serve -compress $@
 
 $(BIN)/serve: $(GO_SRC)
 	$(GO) build -trimpath -o $@ ./cmd/serve
@@ -67,4 +69,4 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 clean:
-	rm -rf $(BIN) $(WASM) $(WASM).gz $(WASM).br $(ECHARTS) web/echarts.LICENSE.txt web/echarts.NOTICE.txt
+	rm -rf $(BIN) $(WASM) $(WASM).gz $(WASM).br $(ECHARTS) $(ECHARTS).gz $(ECHARTS).br web/echarts.LICENSE.txt web/echarts.NOTICE.txt
