@@ -14,33 +14,16 @@ import (
 	"heed/app/tagedit"
 	"heed/engine/chat"
 	"heed/engine/cpu"
-	"heed/engine/ggml"
 	"heed/engine/sample"
-	"heed/engine/synth"
+	"heed/internal/testmodel"
 )
-
-// chatMLTemplate is the Jinja source SmolLM2 and Qwen2.5 GGUFs carry, cut to
-// what chat.Detect reads: the <|im_start|> markers make it ChatML.
-const chatMLTemplate = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 
 // chatWorkbench is a workbench with a tiny synthetic Llama whose file has a
 // ChatML chat template, loaded on the CPU.
 func chatWorkbench(t *testing.T) *Workbench {
 	t.Helper()
-	shape, err := synth.ParseShape("arch=llama,layers=1,dim=32,heads=2,kv=1,ffn=64,vocab=400,ctx=256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := synth.NewBuilder(shape, ggml.F32, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.SetString("tokenizer.chat_template", chatMLTemplate)
-	var buf bytes.Buffer
-	if _, err := b.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	s, err := session.Load(bytes.NewReader(buf.Bytes()), int64(buf.Len()), cpu.New(1), "chat.gguf", "CPU", nil)
+	data := testmodel.ChatML(t, "arch=llama,layers=1,dim=32,heads=2,kv=1,ffn=64,vocab=400,ctx=256", 3)
+	s, err := session.Load(bytes.NewReader(data), int64(len(data)), cpu.New(1), "chat.gguf", "CPU", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

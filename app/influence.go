@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -100,21 +101,29 @@ func (w *Workbench) exportInfluence(format string) {
 	if len(st.tracks) == 0 {
 		return
 	}
-	d := w.influenceExport()
-	var b bytes.Buffer
-	var err error
-	mime := "text/csv"
-	if format == formatJSON {
-		err, mime = d.WriteJSON(&b), "application/json"
-	} else {
-		err = d.WriteCSV(&b)
-	}
-	if err == nil {
-		err = downloadFile("heed-influence."+format, mime, b.Bytes())
-	}
-	if err != nil {
+	if err := downloadData("heed-influence", format, w.influenceExport()); err != nil {
 		st.view.exportErr = "The export failed: " + err.Error()
 	}
+}
+
+// tabularData is what app/dataexport's Influence and Sweep both write.
+type tabularData interface {
+	WriteCSV(io.Writer) error
+	WriteJSON(io.Writer) error
+}
+
+// downloadData encodes d as format (formatCSV or formatJSON) and downloads it
+// as base.format.
+func downloadData(base, format string, d tabularData) error {
+	var b bytes.Buffer
+	write, mime := d.WriteCSV, "text/csv"
+	if format == formatJSON {
+		write, mime = d.WriteJSON, "application/json"
+	}
+	if err := write(&b); err != nil {
+		return err
+	}
+	return downloadFile(base+"."+format, mime, b.Bytes())
 }
 
 // exportChartPNG downloads the chart drawn in element id as name.

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -110,17 +109,7 @@ func (w *Workbench) exportSweep(format string) {
 	st := &w.sweep
 	n := len(st.values)
 	d := dataexport.Sweep{Model: st.model, Prompt: st.prompt, Span: st.span, Text: st.spanText, Deltas: st.deltas[:n], Values: st.values}
-	var b bytes.Buffer
-	var err error
-	mime := "text/csv"
-	if format == formatJSON {
-		err, mime = d.WriteJSON(&b), "application/json"
-	} else {
-		err = d.WriteCSV(&b)
-	}
-	if err == nil {
-		err = downloadFile("heed-sweep."+format, mime, b.Bytes())
-	}
+	err := downloadData("heed-sweep", format, d)
 	st.saveErr = ""
 	if err != nil {
 		st.saveErr = "The export failed: " + err.Error()

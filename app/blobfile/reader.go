@@ -13,8 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"sync"
+
+	"heed/app/chunked"
 )
 
 // DefaultChunk is the smallest slice the reader asks the browser for: one
@@ -41,87 +41,29 @@ type source interface {
 
 // Reader is an io.ReaderAt over one blob. It is safe for concurrent use.
 type Reader struct {
+	*chunked.Reader
 	ctx      context.Context
 	src      source
 	name     string
 	size     int64
-	chunk    int64
 	progress func(read, size int64)
-
-	mu       sync.Mutex
-	cache    []byte // bytes [cacheOff, cacheOff+len(cache)) of the blob
-	cacheOff int64
-	read     int64
+	read     int64 // guarded by the chunked reader, which serialises fill
 }
 
 func newReader(ctx context.Context, src source, name string, size int64, opt Options) *Reader {
-	r := &Reader{ctx: ctx, src: src, name: name, size: size, chunk: opt.Chunk, progress: opt.Progress}
-	if r.chunk <= 0 {
-		r.chunk = DefaultChunk
+	r := &Reader{ctx: ctx, src: src, name: name, size: size, progress: opt.Progress}
+	chunk := opt.Chunk
+	if chunk <= 0 {
+		chunk = DefaultChunk
 	}
+	r.Reader = chunked.New(size, chunk, r.fill)
 	return r
 }
-
-// Size is the blob's size in bytes.
-func (r *Reader) Size() int64 { return r.size }
 
 // Name is the file's name ("" for a plain Blob).
 func (r *Reader) Name() string { return r.name }
 
-// ReadAt reads len(p) bytes at off, returning io.EOF when the blob ends first.
-func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("blobfile: %s: negative offset %d", r.name, off)
-	}
-	if off >= r.size {
-		return 0, io.EOF
-	}
-	want := p
-	if rest := r.size - off; int64(len(p)) > rest {
-		want = p[:rest]
-	}
-	r.mu.Lock()
-	var err error
-	if int64(len(want)) >= r.chunk {
-		err = r.fill(want, off)
-	} else {
-		err = r.readCached(want, off)
-	}
-	r.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	if len(want) < len(p) {
-		return len(want), io.EOF
-	}
-	return len(want), nil
-}
-
-// readCached serves a small read from the cached chunk, refilling it as
-// needed. r.mu is held.
-func (r *Reader) readCached(p []byte, off int64) error {
-	for len(p) > 0 {
-		if off >= r.cacheOff && off < r.cacheOff+int64(len(r.cache)) {
-			n := copy(p, r.cache[off-r.cacheOff:])
-			p, off = p[n:], off+int64(n)
-			continue
-		}
-		n := min(r.chunk, r.size-off)
-		buf := r.cache[:0]
-		if int64(cap(buf)) < n {
-			buf = make([]byte, n)
-		}
-		buf = buf[:n]
-		r.cache = nil // a failed refill leaves no stale bytes behind
-		if err := r.fill(buf, off); err != nil {
-			return err
-		}
-		r.cache, r.cacheOff = buf, off
-	}
-	return nil
-}
-
-// fill reads exactly len(p) bytes at off from the source. r.mu is held.
+// fill reads exactly len(p) bytes at off from the source.
 func (r *Reader) fill(p []byte, off int64) error {
 	if err := r.ctx.Err(); err != nil {
 		return err

@@ -13,8 +13,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"heed/app/chunked"
 )
 
 // DefaultChunk is the smallest request the reader makes: small reads (the
@@ -45,18 +46,14 @@ func (p Progress) BytesPerSecond() float64 {
 
 // Reader is an io.ReaderAt over one URL. It is safe for concurrent use.
 type Reader struct {
+	*chunked.Reader
 	ctx      context.Context
 	client   *http.Client
 	url      string
 	size     int64
-	chunk    int64
 	start    time.Time
 	progress func(Progress)
-
-	mu       sync.Mutex
-	cache    []byte // bytes [cacheOff, cacheOff+len(cache)) of the file
-	cacheOff int64
-	fetched  int64
+	fetched  int64 // guarded by the chunked reader, which serialises fetch
 }
 
 // Options adjust a Reader.
@@ -70,83 +67,25 @@ type Options struct {
 // Open fetches the first chunk of url, learns the file size from its
 // Content-Range, and returns a reader whose requests all use ctx.
 func Open(ctx context.Context, client *http.Client, url string, opt Options) (*Reader, error) {
-	r := &Reader{ctx: ctx, client: client, url: url, chunk: opt.Chunk, progress: opt.Progress, start: time.Now()}
-	if r.chunk <= 0 {
-		r.chunk = DefaultChunk
+	r := &Reader{ctx: ctx, client: client, url: url, progress: opt.Progress, start: time.Now()}
+	chunk := opt.Chunk
+	if chunk <= 0 {
+		chunk = DefaultChunk
 	}
-	buf := make([]byte, r.chunk)
+	buf := make([]byte, chunk)
 	n, total, err := r.get(buf, 0)
 	if err != nil {
 		return nil, err
 	}
-	r.size, r.cache = total, buf[:n]
+	r.size = total
+	r.Reader = chunked.New(total, chunk, r.fetch)
+	r.Seed(0, buf[:n])
 	r.report(int64(n))
 	return r, nil
 }
 
-// Size is the file size in bytes.
-func (r *Reader) Size() int64 { return r.size }
-
-// ReadAt reads len(p) bytes at off, returning io.EOF when the file ends first.
-func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("httprange: negative offset %d", off)
-	}
-	if off >= r.size {
-		return 0, io.EOF
-	}
-	want := p
-	if rest := r.size - off; int64(len(p)) > rest {
-		want = p[:rest]
-	}
-	var err error
-	if int64(len(want)) >= r.chunk {
-		err = r.fetchInto(want, off)
-	} else {
-		err = r.readCached(want, off)
-	}
-	if err != nil {
-		return 0, err
-	}
-	if len(want) < len(p) {
-		return len(want), io.EOF
-	}
-	return len(want), nil
-}
-
-// readCached serves a small read from the cached chunk, refilling it as needed.
-func (r *Reader) readCached(p []byte, off int64) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for len(p) > 0 {
-		if off >= r.cacheOff && off < r.cacheOff+int64(len(r.cache)) {
-			n := copy(p, r.cache[off-r.cacheOff:])
-			p, off = p[n:], off+int64(n)
-			continue
-		}
-		n := min(r.chunk, r.size-off)
-		buf := r.cache[:0]
-		if int64(cap(buf)) < n {
-			buf = make([]byte, n)
-		}
-		buf = buf[:n]
-		r.cache = nil // a failed refill leaves no stale bytes behind
-		if err := r.fetchLocked(buf, off); err != nil {
-			return err
-		}
-		r.cache, r.cacheOff = buf, off
-	}
-	return nil
-}
-
-func (r *Reader) fetchInto(p []byte, off int64) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.fetchLocked(p, off)
-}
-
-// fetchLocked fills p from offset off with one request.
-func (r *Reader) fetchLocked(p []byte, off int64) error {
+// fetch fills p from offset off with one request.
+func (r *Reader) fetch(p []byte, off int64) error {
 	n, total, err := r.get(p, off)
 	if err != nil {
 		return err

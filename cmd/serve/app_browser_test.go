@@ -82,13 +82,7 @@ func TestAppEndToEnd(t *testing.T) {
 	if err := page.Navigate(base + "/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
-	fail := func(step string, err error) {
-		t.Helper()
-		shot(t, page, artifacts, "failed-"+step)
-		log.mu.Lock()
-		defer log.mu.Unlock()
-		t.Fatalf("%s: %v\nbrowser problems:\n%s", step, err, strings.Join(log.problems, "\n"))
-	}
+	fail := failer(t, page, log, artifacts, "failed-")
 
 	// 1. The default model loads by itself.
 	backend, err := waitFor(page, log, `() => {

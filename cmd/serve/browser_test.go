@@ -209,6 +209,19 @@ func openPage(t *testing.T, webgpu bool) (*rod.Page, *browserLog) {
 // defaultModelRow is how the default model's row reads once loaded.
 const defaultModelRow = `stories260K.gguf|default|1.13 MiB|llama|F32`
 
+// failer returns the way a browser test gives up at a step: a screenshot
+// named prefix+step in artifacts, then the error with every problem the
+// browser reported.
+func failer(t *testing.T, page *rod.Page, log *browserLog, artifacts, prefix string) func(step string, err error) {
+	return func(step string, err error) {
+		t.Helper()
+		shot(t, page, artifacts, prefix+step)
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		t.Fatalf("%s: %v\nbrowser problems:\n%s", step, err, strings.Join(log.problems, "\n"))
+	}
+}
+
 // waitFor polls js (a function returning "" until ready) until it returns a
 // non-empty string, the browser reports a problem, or the page's timeout expires.
 func waitFor(page *rod.Page, log *browserLog, js string) (string, error) {

@@ -148,13 +148,7 @@ func TestChartsInBrowser(t *testing.T) {
 	if err := page.Navigate(base + "/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
-	fail := func(step string, err error) {
-		t.Helper()
-		shot(t, page, artifacts, "charts-failed-"+step)
-		log.mu.Lock()
-		defer log.mu.Unlock()
-		t.Fatalf("%s: %v\nbrowser problems:\n%s", step, err, strings.Join(log.problems, "\n"))
-	}
+	fail := failer(t, page, log, artifacts, "charts-failed-")
 	backend, err := waitFor(page, log, `() => {
 		const p = document.querySelector(".heed-model-panel");
 		if (!p || document.getElementById("app-wasm-loader")) return "";

@@ -3,8 +3,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
+	"heed/internal/testmodel"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,35 +13,16 @@ import (
 	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/input"
 	"github.com/go-rod/rod/lib/proto"
-
-	"heed/engine/ggml"
-	"heed/engine/synth"
 )
 
 // chatModel is a tiny synthetic Llama whose file carries a ChatML template.
 const chatModel = "synthetic-chatml-f32.gguf"
 
-// chatMLTemplate is the ChatML Jinja source of SmolLM2 and Qwen2.5 GGUFs,
-// cut to the part chat.Detect reads.
-const chatMLTemplate = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-
 // writeChatModel adds chatModel to dir.
 func writeChatModel(t *testing.T, dir string) {
 	t.Helper()
-	shape, err := synth.ParseShape("arch=llama,layers=2,dim=64,heads=4,kv=2,ffn=128,vocab=512,ctx=256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := synth.NewBuilder(shape, ggml.F32, 11)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.SetString("tokenizer.chat_template", chatMLTemplate)
-	var buf bytes.Buffer
-	if _, err := b.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, chatModel), buf.Bytes(), 0o644); err != nil {
+	data := testmodel.ChatML(t, "arch=llama,layers=2,dim=64,heads=4,kv=2,ffn=128,vocab=512,ctx=256", 11)
+	if err := os.WriteFile(filepath.Join(dir, chatModel), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -92,13 +73,7 @@ func TestEditorEndToEnd(t *testing.T) {
 	if err := page.Navigate(base + "/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
-	fail := func(step string, err error) {
-		t.Helper()
-		shot(t, page, artifacts, "editor-failed-"+step)
-		log.mu.Lock()
-		defer log.mu.Unlock()
-		t.Fatalf("%s: %v\nbrowser problems:\n%s", step, err, strings.Join(log.problems, "\n"))
-	}
+	fail := failer(t, page, log, artifacts, "editor-failed-")
 	prompt := func() string {
 		t.Helper()
 		v, err := page.Eval(`() => document.getElementById("heed-prompt").value`)

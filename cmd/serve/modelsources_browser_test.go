@@ -48,13 +48,7 @@ func TestModelSourcesInBrowser(t *testing.T) {
 	if err := page.Navigate(base + "/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
-	fail := func(step string, err error) {
-		t.Helper()
-		shot(t, page, artifacts, "sources-failed-"+step)
-		log.mu.Lock()
-		defer log.mu.Unlock()
-		t.Fatalf("%s: %v\nbrowser problems:\n%s", step, err, strings.Join(log.problems, "\n"))
-	}
+	fail := failer(t, page, log, artifacts, "sources-failed-")
 	if card, err := waitModelLoaded(page, log, "stories260K.gguf"); err != nil {
 		fail("default model", errorOr(err, card))
 	}

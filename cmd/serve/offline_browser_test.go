@@ -23,13 +23,7 @@ func TestOfflineWithKeptModel(t *testing.T) {
 	if err := page.Navigate(base + "/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
-	fail := func(step string, err error) {
-		t.Helper()
-		shot(t, page, artifacts, "offline-failed-"+step)
-		log.mu.Lock()
-		defer log.mu.Unlock()
-		t.Fatalf("%s: %v\nbrowser problems:\n%s", step, err, strings.Join(log.problems, "\n"))
-	}
+	fail := failer(t, page, log, artifacts, "offline-failed-")
 	const model = "stories260K.gguf"
 	if card, err := waitModelLoaded(page, log, model); err != nil {
 		fail("default model", errorOr(err, card))
