@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,6 +12,18 @@ import (
 	"heed/engine/model"
 	"heed/engine/webgpu"
 )
+
+func init() {
+	classifyGPU = func(err error) gpuFault {
+		switch {
+		case errors.Is(err, webgpu.ErrDeviceLost):
+			return gpuLost
+		case errors.Is(err, webgpu.ErrOutOfMemory):
+			return gpuOutOfMemory
+		}
+		return noGPUFault
+	}
+}
 
 // gpuExecutor is the WebGPU executor together with its device, so that
 // closing the session releases both.

@@ -61,7 +61,7 @@ func (w *Workbench) startCalibrate(ctx goapp.Context, i int) {
 			case errors.Is(err, context.Canceled):
 				st.errs[key] = "Stopped."
 			case err != nil:
-				st.errs[key] = "Calibration failed: " + err.Error()
+				st.errs[key] = w.describeRunError("Calibration failed: ", err)
 			default:
 				st.results[key] = r
 			}

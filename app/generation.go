@@ -166,7 +166,7 @@ func (w *Workbench) startAB(ctx goapp.Context) {
 			case errors.Is(failed, context.Canceled):
 				w.gen.err = "Stopped."
 			case failed != nil:
-				w.gen.err = "Generation failed: " + failed.Error()
+				w.gen.err = w.describeRunError("Generation failed: ", failed)
 			}
 		})
 	})

@@ -57,7 +57,7 @@ func (w *Workbench) startInfluence(ctx goapp.Context) {
 			case errors.Is(err, context.Canceled):
 				st.note = "Stopped."
 			case err != nil:
-				st.err = "Influence could not be measured: " + err.Error()
+				st.err = w.describeRunError("Influence could not be measured: ", err)
 			default:
 				st.tracks, st.pieces = tracks, pieces
 				st.view.measured(p, tracks, pieces, st.layer)

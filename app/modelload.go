@@ -70,6 +70,7 @@ func (w *Workbench) loadFrom(ctx goapp.Context, src modelSource) {
 	}
 	w.gen.reset()
 	w.infl = influenceState{}
+	w.gpuFailed = false
 	lctx, cancel := context.WithCancel(ctx)
 	w.status, w.loading, w.loadErr, w.progress, w.cancelLoad = modelLoading, src.name, "", httprange.Progress{}, cancel
 	ctx.Async(func() {

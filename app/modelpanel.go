@@ -111,7 +111,7 @@ func (w *Workbench) renderLoadState() goapp.UI {
 	case modelError:
 		return goapp.P().Class("heed-status heed-error").Role("alert").Text(w.loadErr)
 	case modelLoaded:
-		return w.modelCard()
+		return goapp.Div().Body(w.renderGPUFailure(), w.modelCard())
 	default:
 		return goapp.Text("")
 	}

@@ -91,7 +91,7 @@ func (w *Workbench) startSweep(ctx goapp.Context) {
 			case errors.Is(err, context.Canceled):
 				st.err = "Stopped."
 			case err != nil:
-				st.err = "The sweep failed: " + err.Error()
+				st.err = w.describeRunError("The sweep failed: ", err)
 			}
 		})
 	})

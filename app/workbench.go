@@ -64,6 +64,7 @@ type Workbench struct {
 	sess       *session.Session
 	cancelLoad context.CancelFunc
 	src        sources // local files, URLs and kept models
+	gpuFailed  bool    // the GPU failed under the loaded model (gpufailure.go)
 
 	// The prompt editor.
 	prompt    string
