@@ -71,13 +71,10 @@ func (e *Executor) attendOne(a *model.Attention, t, h int, scores, part []float3
 	out := data(a.Out)[t*a.Heads*hd+h*hd : t*a.Heads*hd+(h+1)*hd]
 	// Values of key k for group g start at vals[k*kvd+g*hd].
 	weightedSum(out, sc, vals[first*kvd+g*hd:], kvd)
+	// Σ_k A[k]·In[k] is a dot product over the visible keys: the vector kernel
+	// keeps Influence's cost at a fraction of the head's own dot products.
 	for j, mx := range a.Mix {
-		in := data(mx.In)[first : qpos+1]
-		var s float32
-		for i, w := range sc {
-			s += w * in[i]
-		}
-		part[j] = s
+		part[j] = dot(sc, data(mx.In)[first:qpos+1])
 	}
 }
 
