@@ -21,9 +21,6 @@ import (
 // Chunk is how many bytes one write to the file system carries.
 const Chunk = 4 << 20
 
-// dirName is the OPFS directory holding kept models.
-const dirName = "models"
-
 var (
 	// ErrUnavailable means the browser offers no private file system here.
 	ErrUnavailable = errors.New("this browser cannot keep files for offline use")

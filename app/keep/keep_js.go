@@ -13,6 +13,9 @@ import (
 	"heed/app/jspromise"
 )
 
+// dirName is the OPFS directory holding kept models.
+const dirName = "models"
+
 // storage is navigator.storage, or an error when the page has none (an
 // insecure origin, an old browser).
 func storage() (js.Value, error) {

@@ -120,12 +120,11 @@ func TestAppEndToEnd(t *testing.T) {
 		fail("select a word", err)
 	}
 	clickOn(t, page, `.heed-emphasis[data-level="1"]`, fail)
-	tagged, err := waitFor(page, log, `() => {
+	if _, err := waitFor(page, log, `() => {
 		const v = document.getElementById("heed-prompt").value;
 		const marks = document.querySelectorAll(".heed-preview mark.heed-hl");
 		return v.includes("<!!->ball<-!!>") && marks.length === 2 && document.querySelectorAll(".heed-span-tokens li").length === 2 ? v : "";
-	}`)
-	if err != nil {
+	}`); err != nil {
 		fail("highlight", err)
 	}
 	shot(t, page, artifacts, "2-highlighted")
@@ -141,7 +140,7 @@ func TestAppEndToEnd(t *testing.T) {
 	if err := page.KeyActions().Press(input.AltLeft, input.ShiftLeft).Type(input.Digit0).Do(); err != nil {
 		fail("keyboard shortcut", err)
 	}
-	tagged, err = waitFor(page, log, `() => {
+	tagged, err := waitFor(page, log, `() => {
 		const v = document.getElementById("heed-prompt").value;
 		return v.includes("<?->red<-?>") && document.querySelectorAll(".heed-preview mark.heed-hl-measure").length === 1 ? v : "";
 	}`)
