@@ -7,6 +7,10 @@
 // bytes.wgsl (byte reads from array<u32>), dequant_<type>.wgsl (dequant8 for one ggml type)
 // and the kernel itself. F16 has a second dequantiser, dequant_f16_shaderf16.wgsl, for
 // devices with the shader-f16 feature (WeightModuleShaderF16).
+//
+// Kernels that need the "subgroups" feature live under subgroups/ (same name as the kernel they
+// stand in for, same Params and bindings). They are not in Names, whose files compile on every
+// device: `enable subgroups;` does not (WeightModuleSubgroups, SubgroupSource).
 package wgsl
 
 import (
@@ -14,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"heed/engine/ggml"
@@ -21,6 +26,9 @@ import (
 
 //go:embed *.wgsl
 var files embed.FS
+
+//go:embed subgroups/*.wgsl
+var subgroupFiles embed.FS
 
 // ErrNoKernel is returned for a kernel or type that has no shader.
 var ErrNoKernel = errors.New("no such WGSL kernel")
@@ -61,23 +69,54 @@ func WeightModuleShaderF16(kernel string) (string, error) {
 	return weightModule(kernel, "dequant_f16_shaderf16", "enable f16;\n")
 }
 
-func weightModule(kernel, dequant, prefix string) (string, error) {
-	found := false
-	for _, k := range WeightKernels {
-		found = found || k == kernel
+// SubgroupKernels are the weight kernels with a subgroups variant (WeightModuleSubgroups).
+var SubgroupKernels = []string{"matvec"}
+
+// SubgroupSource returns the text of a kernel's subgroups variant, subgroups/<name>.wgsl
+// (without the `enable subgroups;` that WeightModuleSubgroups puts first).
+func SubgroupSource(name string) (string, error) {
+	b, err := fs.ReadFile(subgroupFiles, "subgroups/"+name+".wgsl")
+	if err != nil {
+		return "", fmt.Errorf("%w: no subgroups variant of %q", ErrNoKernel, name)
 	}
-	if !found {
+	return string(b), nil
+}
+
+// WeightModuleSubgroups assembles the subgroups variant of a weight kernel for t:
+// `enable subgroups;`, bytes.wgsl, dequant_<t>.wgsl and subgroups/<kernel>.wgsl. With
+// shaderF16 an F16 module also enables f16 and reads halves with dequant_f16_shaderf16.wgsl.
+func WeightModuleSubgroups(kernel string, t ggml.Type, shaderF16 bool) (string, error) {
+	if !slices.Contains(SubgroupKernels, kernel) {
+		return "", fmt.Errorf("%w: %q has no subgroups variant", ErrNoKernel, kernel)
+	}
+	body, err := SubgroupSource(kernel)
+	if err != nil {
+		return "", err
+	}
+	if shaderF16 && t == ggml.F16 {
+		return assemble("dequant_f16_shaderf16", "enable subgroups;\nenable f16;\n", body)
+	}
+	return assemble("dequant_"+strings.ToLower(t.String()), "enable subgroups;\n", body)
+}
+
+func weightModule(kernel, dequant, prefix string) (string, error) {
+	if !slices.Contains(WeightKernels, kernel) {
 		return "", fmt.Errorf("%w: %q does not read weights", ErrNoKernel, kernel)
 	}
+	body, err := Source(kernel)
+	if err != nil {
+		return "", err
+	}
+	return assemble(dequant, prefix, body)
+}
+
+// assemble joins prefix (enable directives), bytes.wgsl, a dequantiser and a kernel body.
+func assemble(dequant, prefix, body string) (string, error) {
 	deq, err := Source(dequant)
 	if err != nil {
 		return "", fmt.Errorf("%w: no dequantiser %s", ErrNoKernel, dequant)
 	}
 	helpers, err := Source("bytes")
-	if err != nil {
-		return "", err
-	}
-	body, err := Source(kernel)
 	if err != nil {
 		return "", err
 	}

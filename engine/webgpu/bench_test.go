@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"heed/engine/ggml"
 	"heed/wgsl"
 )
 
@@ -54,9 +55,22 @@ func BenchmarkMatVec(b *testing.B) {
 
 // BenchmarkMatMul reports GFLOP/s of a 64-token prefill matmul over the same shapes.
 func BenchmarkMatMul(b *testing.B) {
+	benchMatMul(b, wgsl.WeightTypes, 64)
+}
+
+// BenchmarkMatMulPrefill times prompts of 32 tokens (the whole-model comparison of
+// docs/bench.md, `go run ./bench -gpu`) and 128 over the types it and issue 4 measure: Q8_0 and
+// Q5_0 (32-element blocks), Q4_K (256-element super-blocks) and F32.
+func BenchmarkMatMulPrefill(b *testing.B) {
+	for _, tokens := range []int{32, 128} {
+		benchMatMul(b, []ggml.Type{ggml.Q8_0, ggml.Q5_0, ggml.Q4_K, ggml.F32}, tokens)
+	}
+}
+
+// benchMatMul times one prefill matmul per benchShape and type, submit to completion.
+func benchMatMul(b *testing.B, types []ggml.Type, tokens int) {
 	d := testDevice(b)
-	const tokens = 64
-	for _, typ := range wgsl.WeightTypes {
+	for _, typ := range types {
 		for _, sh := range benchShapes {
 			rows, cols := sh[0], sh[1]
 			b.Run(fmt.Sprintf("%s/%dx%d/T%d", typ, rows, cols, tokens), func(b *testing.B) {

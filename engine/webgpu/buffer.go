@@ -89,7 +89,7 @@ func (d *Device) Write(b *Buffer, off uint64, data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}
-	return d.queue.WriteBuffer(b.buf, off, data)
+	return d.queueWrite(b.buf, off, data)
 }
 
 // WriteFloat32 copies v into the start of b.

@@ -69,6 +69,11 @@ type Device struct {
 	// f16Tried and f16Err record whether checkShaderF16 has run on this device and its outcome.
 	f16Tried bool
 	f16Err   error
+
+	noSubgroups bool // MatVec avoids the subgroups variant (UseSubgroups(false))
+	// sgTried and sgErr record whether checkSubgroups has run on this device and its outcome.
+	sgTried bool
+	sgErr   error
 }
 
 // UseShaderF16 selects the F16 weight kernels: the shader-f16 variant (on, the default where

@@ -54,10 +54,16 @@ func (s *Step) MatVec(y *Buffer, w *Weight, x *Buffer) error {
 	if err := need(y, w.total(), "matvec y"); err != nil {
 		return s.fail(err)
 	}
-	p, err := s.d.weightKernel("matvec", w.Type)
+	p, err := s.d.matVecKernel(w.Type)
 	if err != nil {
 		return s.fail(err)
 	}
+	return s.matVecWith(p, y, w, x)
+}
+
+// matVecWith records MatVec with the mat-vec pipeline p (either variant: both take the same
+// Params, bindings and dispatch).
+func (s *Step) matVecWith(p *pipeline, y *Buffer, w *Weight, x *Buffer) error {
 	rows, err := p.constant("ROWS")
 	if err != nil {
 		return s.fail(err)
@@ -85,11 +91,15 @@ func (s *Step) MatMul(y *Buffer, w *Weight, x *Buffer, tokens int) error {
 	if err != nil {
 		return s.fail(err)
 	}
-	tile, err := p.constant("TILE")
+	tileR, err := p.constant("TILE_R")
 	if err != nil {
 		return s.fail(err)
 	}
-	gx, gy := groupsOf(w.Rows, tile), groupsOf(tokens, tile)
+	tileT, err := p.constant("TILE_T")
+	if err != nil {
+		return s.fail(err)
+	}
+	gx, gy := groupsOf(w.Rows, tileR), groupsOf(tokens, tileT)
 	if lim := s.d.info.Limits.MaxComputeWorkgroupsPerDimension; gx > lim || gy > lim {
 		return s.fail(fmt.Errorf("%w: matmul grid %d×%d exceeds maxComputeWorkgroupsPerDimension %d", ErrTooLarge, gx, gy, lim))
 	}

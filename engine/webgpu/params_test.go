@@ -52,9 +52,16 @@ func TestKernelConstantsAgree(t *testing.T) {
 		kernel, product string
 		factors         []string
 	}{
-		{"matmul", "TILE_AREA", []string{"TILE", "TILE"}},
-		{"matmul", "SUB_AREA", []string{"SUB", "SUB"}},
-		{"matmul", "TILE", []string{"SUB", "WG_X"}},
+		{"matmul", "WG_SIZE", []string{"WG_R", "WG_T"}},
+		// A register block's rows are one vec4 of results (xv * mat4x4).
+		{"matmul", "SUB", []string{"VEC4"}},
+		{"matmul", "TILE_R", []string{"WG_R", "SUB"}},
+		{"matmul", "TILE_T", []string{"WG_T", "SUB"}},
+		{"matmul", "TILE_K", []string{"K4", "VEC4"}},
+		{"matmul", "TILE_K", []string{"KG", "GROUP"}},
+		{"matmul", "XS_LEN", []string{"TILE_T", "K4"}},
+		{"matmul", "WS_LEN", []string{"TILE_R", "K4"}},
+		{"matmul", "WS_GROUPS", []string{"TILE_R", "KG"}},
 		{"attention", "MAX_HEAD_DIM", []string{"WG", "DIMS_PER_INV"}},
 	} {
 		t.Run(tc.kernel+"/"+tc.product, func(t *testing.T) {
@@ -79,10 +86,15 @@ func TestKernelConstantsAgree(t *testing.T) {
 			}
 		})
 	}
-	// Workgroup memory stays within 16 KiB (the WebGPU default limit).
+	// Workgroup memory (two arrays of vec4<f32>) stays within 16 KiB and the workgroup within
+	// 256 invocations (the WebGPU default limits).
 	src, _ := wgsl.Source("matmul")
-	area, _ := wgsl.Const(src, "TILE_AREA")
-	if bytes := 2 * area * 4; bytes > 16<<10 {
+	xsLen, _ := wgsl.Const(src, "XS_LEN")
+	wsLen, _ := wgsl.Const(src, "WS_LEN")
+	if bytes := (xsLen + wsLen) * 16; bytes > 16<<10 {
 		t.Errorf("matmul stages %d bytes of workgroup memory, over 16 KiB", bytes)
+	}
+	if size, _ := wgsl.Const(src, "WG_SIZE"); size > 256 {
+		t.Errorf("matmul workgroup has %d invocations, over 256", size)
 	}
 }

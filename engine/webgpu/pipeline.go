@@ -21,7 +21,7 @@ type pipeline struct {
 }
 
 // kernelConsts are the WGSL constants hosts size dispatches with.
-var kernelConsts = []string{"WG", "TILE", "ROWS", "MAX_HEAD_DIM", "CHUNK"}
+var kernelConsts = []string{"WG", "TILE_R", "TILE_T", "ROWS", "MAX_HEAD_DIM", "CHUNK"}
 
 // constant returns the kernel's WGSL constant name.
 func (p *pipeline) constant(name string) (uint32, error) {

@@ -97,7 +97,7 @@ func (d *Device) newBinding(p *pipeline, raw []byte, bufs []*Buffer) (*bindEntry
 		Usage: wgpu.BufferUsageUniform | wgpu.BufferUsageCopyDst,
 	})
 	if err == nil {
-		err = d.queue.WriteBuffer(uni, 0, raw)
+		err = d.queueWrite(uni, 0, raw)
 	}
 	var bg *wgpu.BindGroup
 	if err == nil {

@@ -32,12 +32,24 @@ var browserSuite = []string{
 	"TestExecutorTopKMatchesCPU",
 	"TestSampledGenerationTopKPathMatchesFullLogits",
 	"TestF16EveryHalf",
+	"TestMatVecVariantsMatchCPU",
+	"TestSubgroupsSelectedWhereTheDeviceHasThem",
+	"TestFailedSubgroupsCheckKeepsTheWorkgroupKernel",
 }
+
+// subgroupsUsed is the line TestSubgroupsSelectedWhereTheDeviceHasThem logs when MatVec runs
+// the subgroups variant: SwiftShader in Chromium grants the feature, so the browser run is
+// where that variant is proven.
+var subgroupsUsed = regexp.MustCompile(`(?m)^\s*subgroups_test\.go:\d+: matvec variant: subgroups$`)
 
 // runPattern narrows the browser run to some tests (go test -run syntax), e.g. while
 // debugging one kernel: go test ./internal/wasmtest -webgpu.run TestRoPEMatchesCPU. The check
 // that the whole suite passed is then left out.
 var runPattern = flag.String("webgpu.run", "", "run only engine/webgpu tests matching this pattern in the browser")
+
+// benchPattern runs engine/webgpu benchmarks in the browser instead of the suite (go test
+// -bench syntax), e.g. -webgpu.bench BenchmarkDecodeSubgroups; the output is logged.
+var benchPattern = flag.String("webgpu.bench", "", "run only engine/webgpu benchmarks matching this pattern in the browser")
 
 // TestWebGPUSuiteInBrowser builds engine/webgpu's tests for js/wasm and runs them in headless
 // Chromium on SwiftShader's WebGPU, through cogentcore/webgpu's js binding. The default model
@@ -70,6 +82,9 @@ func TestWebGPUSuiteInBrowser(t *testing.T) {
 	if *runPattern != "" {
 		args = append(args, "-test.run", *runPattern)
 	}
+	if *benchPattern != "" {
+		args = append(args, "-test.run", "^$", "-test.bench", *benchPattern)
+	}
 	res, err := Run(ctx, Options{
 		Binary:      bin,
 		Args:        args,
@@ -84,6 +99,13 @@ func TestWebGPUSuiteInBrowser(t *testing.T) {
 	t.Logf("test binary ran in the browser for %s", res.Elapsed.Round(time.Millisecond))
 	if res.ExitCode != 0 {
 		t.Fatalf("exit code %d\noutput:\n%s", res.ExitCode, res.Output)
+	}
+	if *benchPattern != "" {
+		t.Logf("output:\n%s", res.Output)
+		return
+	}
+	if !subgroupsUsed.MatchString(res.Output) && (*runPattern == "" || strings.Contains(res.Output, "TestSubgroupsSelectedWhereTheDeviceHasThem")) {
+		t.Errorf("MatVec did not use the subgroups variant in the browser")
 	}
 	if *runPattern != "" {
 		t.Logf("output:\n%s", res.Output)
