@@ -1,6 +1,7 @@
 // Mat-vec for decode: y[r] = Σ_k W[r,k]·x[k], W dequantised in-shader.
 //
-// Assembled after bytes.wgsl and one dequant_<type>.wgsl, which supply dequant8.
+// Assembled after bytes.wgsl and one dequant_<type>.wgsl, which supply dequant8, and before
+// parts/matvec_row.wgsl, which supplies row_partial.
 // Dispatch: one workgroup per ROWS output rows, rows (wid.y·nwg.x + wid.x)·ROWS + slot (counts
 // past the per-dimension limit fold into y); the LANES = WG/ROWS invocations of a row's slot
 // stride over its 8-element groups and reduce in workgroup memory. Several rows per workgroup
@@ -34,24 +35,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     let slot = tid / LANES;
     let lane = tid % LANES;
     let r = (wid.y * nwg.x + wid.x) * ROWS + slot;
-    var acc = 0.0;
-    if (r < p.rows) {
-        let row = r * p.row_bytes;
-        for (var g = lane; g < p.groups; g += LANES) {
-            var v = dequant8(row, g, p.cols);
-            let k0 = g * 8u;
-            if (k0 + 8u <= p.cols) {
-                acc += dot(vec4<f32>(v[0], v[1], v[2], v[3]), vec4<f32>(x[k0], x[k0 + 1u], x[k0 + 2u], x[k0 + 3u]))
-                     + dot(vec4<f32>(v[4], v[5], v[6], v[7]), vec4<f32>(x[k0 + 4u], x[k0 + 5u], x[k0 + 6u], x[k0 + 7u]));
-            } else {
-                for (var j = 0u; j < 8u; j++) {
-                    if (k0 + j < p.cols) {
-                        acc += v[j] * x[k0 + j];
-                    }
-                }
-            }
-        }
-    }
+    let acc = row_partial(r, lane); // parts/matvec_row.wgsl
     partial[tid] = acc;
     workgroupBarrier();
     for (var s = LANES / 2u; s > 0u; s >>= 1u) {

@@ -10,7 +10,8 @@
 //
 // Kernels that need the "subgroups" feature live under subgroups/ (same name as the kernel they
 // stand in for, same Params and bindings). They are not in Names, whose files compile on every
-// device: `enable subgroups;` does not (WeightModuleSubgroups, SubgroupSource).
+// device: `enable subgroups;` does not (WeightModuleSubgroups, SubgroupSource). Functions
+// several kernels share live under parts/ and are appended to the modules that use them.
 package wgsl
 
 import (
@@ -29,6 +30,15 @@ var files embed.FS
 
 //go:embed subgroups/*.wgsl
 var subgroupFiles embed.FS
+
+// Parts are functions shared by several kernels, appended to their modules (kernelParts).
+//
+//go:embed parts/*.wgsl
+var partFiles embed.FS
+
+// kernelParts lists the parts each kernel's module appends: both mat-vec variants take their
+// per-invocation partial sums from one function, so they add the same products in one order.
+var kernelParts = map[string][]string{"matvec": {"matvec_row"}}
 
 // ErrNoKernel is returned for a kernel or type that has no shader.
 var ErrNoKernel = errors.New("no such WGSL kernel")
@@ -94,9 +104,9 @@ func WeightModuleSubgroups(kernel string, t ggml.Type, shaderF16 bool) (string, 
 		return "", err
 	}
 	if shaderF16 && t == ggml.F16 {
-		return assemble("dequant_f16_shaderf16", "enable subgroups;\nenable f16;\n", body)
+		return assemble("dequant_f16_shaderf16", "enable subgroups;\nenable f16;\n", kernel, body)
 	}
-	return assemble("dequant_"+strings.ToLower(t.String()), "enable subgroups;\n", body)
+	return assemble("dequant_"+strings.ToLower(t.String()), "enable subgroups;\n", kernel, body)
 }
 
 func weightModule(kernel, dequant, prefix string) (string, error) {
@@ -107,11 +117,12 @@ func weightModule(kernel, dequant, prefix string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return assemble(dequant, prefix, body)
+	return assemble(dequant, prefix, kernel, body)
 }
 
-// assemble joins prefix (enable directives), bytes.wgsl, a dequantiser and a kernel body.
-func assemble(dequant, prefix, body string) (string, error) {
+// assemble joins prefix (enable directives), bytes.wgsl, a dequantiser, the kernel's body and
+// the parts it uses.
+func assemble(dequant, prefix, kernel, body string) (string, error) {
 	deq, err := Source(dequant)
 	if err != nil {
 		return "", fmt.Errorf("%w: no dequantiser %s", ErrNoKernel, dequant)
@@ -120,5 +131,13 @@ func assemble(dequant, prefix, body string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return prefix + helpers + "\n" + deq + "\n" + body, nil
+	module := prefix + helpers + "\n" + deq + "\n" + body
+	for _, name := range kernelParts[kernel] {
+		part, err := fs.ReadFile(partFiles, "parts/"+name+".wgsl")
+		if err != nil {
+			return "", fmt.Errorf("%w: no part %s", ErrNoKernel, name)
+		}
+		module += "\n" + string(part)
+	}
+	return module, nil
 }

@@ -1,7 +1,8 @@
 // Mat-vec for decode with a subgroup reduction: y[r] = Σ_k W[r,k]·x[k], W dequantised in-shader.
 //
 // The subgroups variant of matvec.wgsl (same Params, bindings, ROWS and dispatch), assembled
-// after `enable subgroups;`, bytes.wgsl and one dequant_<type>.wgsl.
+// after `enable subgroups;`, bytes.wgsl and one dequant_<type>.wgsl, and before
+// parts/matvec_row.wgsl.
 // Dispatch: one workgroup per ROWS output rows, rows (wid.y·nwg.x + wid.x)·ROWS + slot; the
 // LANES = WG/ROWS invocations of a row's slot stride over its 8-element groups exactly as in
 // matvec.wgsl, so every invocation's partial sum is the same. Only the combine differs: WGSL
@@ -45,24 +46,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     let slot = tid / LANES;
     let lane = tid % LANES;
     let r = (wid.y * nwg.x + wid.x) * ROWS + slot;
-    var acc = 0.0;
-    if (r < p.rows) {
-        let row = r * p.row_bytes;
-        for (var g = lane; g < p.groups; g += LANES) {
-            var v = dequant8(row, g, p.cols);
-            let k0 = g * 8u;
-            if (k0 + 8u <= p.cols) {
-                acc += dot(vec4<f32>(v[0], v[1], v[2], v[3]), vec4<f32>(x[k0], x[k0 + 1u], x[k0 + 2u], x[k0 + 3u]))
-                     + dot(vec4<f32>(v[4], v[5], v[6], v[7]), vec4<f32>(x[k0 + 4u], x[k0 + 5u], x[k0 + 6u], x[k0 + 7u]));
-            } else {
-                for (var j = 0u; j < 8u; j++) {
-                    if (k0 + j < p.cols) {
-                        acc += v[j] * x[k0 + j];
-                    }
-                }
-            }
-        }
-    }
+    let acc = row_partial(r, lane); // parts/matvec_row.wgsl
     let leader = subgroupElect();
     let mine = subgroupMin(tid);
     if (leader) {
