@@ -3,7 +3,8 @@
 // Weights are uploaded exactly as the GGUF file stores them (padded with zeros to a multiple of
 // 4 bytes), so quantised blocks whose size is not a multiple of 4 (Q8_0: 34 bytes, Q4_0: 18,
 // Q6_K: 210) start at any even byte offset. These helpers read little-endian bytes, halves and
-// words at such offsets; every offset passed to w_u16, w_f16 and w_u32 is even.
+// words at such offsets; every offset passed to w_u16, w_f16 and w_u32 is even. It also holds
+// scale_min_k4, the packed-scale unpacking that the Q4_K and Q5_K dequantisers share.
 // CPU twin: encoding/binary.LittleEndian on the file bytes.
 
 fn w_u8(i: u32) -> u32 {
@@ -30,4 +31,17 @@ fn w_u32(i: u32) -> u32 {
         return w[j];
     }
     return (w[j] >> 16u) | (w[j + 1u] << 16u);
+}
+
+// The 6-bit scale (x) and min (y) of sub-block j (0..7) from the 12 packed bytes at sc of a
+// Q4_K or Q5_K block: bytes 0–3 hold scales 0–3 and bytes 4–7 mins 0–3 in their low 6 bits;
+// bytes 8–11 hold the low 4 bits of scale 4+i (low nibble) and min 4+i (high nibble), whose
+// top 2 bits sit in bits 6–7 of bytes i and 4+i. CPU twin: ggml's scaleMinK4
+// (get_scale_min_k4 in llama.cpp's ggml-quants.c).
+fn scale_min_k4(sc: u32, j: u32) -> vec2<u32> {
+    if (j < 4u) {
+        return vec2<u32>(w_u8(sc + j) & 63u, w_u8(sc + j + 4u) & 63u);
+    }
+    return vec2<u32>((w_u8(sc + j + 4u) & 15u) | ((w_u8(sc + j - 4u) >> 6u) << 4u),
+                     (w_u8(sc + j + 4u) >> 4u) | ((w_u8(sc + j) >> 6u) << 4u));
 }

@@ -16,18 +16,9 @@ fn dequant8(row: u32, g: u32, cols: u32) -> array<f32, 8> {
     let chunk = i >> 3u;
     let high = (i >> 2u) & 1u;
     let sub = 2u * chunk + high;
-    let sc = base + 4u;
-    var scale: u32;
-    var mn: u32;
-    if (sub < 4u) {
-        scale = w_u8(sc + sub) & 63u;
-        mn = w_u8(sc + sub + 4u) & 63u;
-    } else {
-        scale = (w_u8(sc + sub + 4u) & 15u) | ((w_u8(sc + sub - 4u) >> 6u) << 4u);
-        mn = (w_u8(sc + sub + 4u) >> 4u) | ((w_u8(sc + sub) >> 6u) << 4u);
-    }
-    let d = w_f16(base) * f32(scale);
-    let m = w_f16(base + 2u) * f32(mn);
+    let sm = scale_min_k4(base + 4u, sub); // bytes.wgsl
+    let d = w_f16(base) * f32(sm.x);
+    let m = w_f16(base + 2u) * f32(sm.y);
     let q = base + 16u + 32u * chunk + 8u * (i & 3u);
     let shift = high * 4u;
     let lo = w_u32(q) >> shift;
