@@ -111,15 +111,7 @@ func TestGreedyGenerationArgmaxPathMatchesFullLogits(t *testing.T) {
 			f := mc.file(t)
 			for i, e := range execs {
 				generateOn := func(exec model.Executor) []int32 {
-					m, err := model.Load(f, exec)
-					if err != nil {
-						t.Fatal(err)
-					}
-					res, err := generate.Run(context.Background(), m, silentVocab{}, storyTokens[:5], generate.Options{MaxTokens: tokens})
-					if err != nil {
-						t.Fatalf("%s: %v", backends[i].name, err)
-					}
-					return res.IDs
+					return generateIDs(t, f, exec, generate.Options{MaxTokens: tokens})
 				}
 				full := &hideArgmax{Executor: e}
 				fast := &countingArgmax{hideArgmax: hideArgmax{Executor: e}}
@@ -183,4 +175,19 @@ func BenchmarkGreedyDecode(b *testing.B) {
 			}
 		}
 	}
+}
+
+// generateIDs loads f onto exec and returns the tokens generate.Run picks after the first
+// five story tokens with opt.
+func generateIDs(t *testing.T, f *gguf.File, exec model.Executor, opt generate.Options) []int32 {
+	t.Helper()
+	m, err := model.Load(f, exec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := generate.Run(context.Background(), m, silentVocab{}, storyTokens[:5], opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.IDs
 }

@@ -154,15 +154,7 @@ func TestSampledGenerationTopKPathMatchesFullLogits(t *testing.T) {
 			for i, bk := range backends {
 				e := bk.open(t)
 				generateOn := func(exec model.Executor) []int32 {
-					m, err := model.Load(f, exec)
-					if err != nil {
-						t.Fatal(err)
-					}
-					res, err := generate.Run(context.Background(), m, silentVocab{}, storyTokens[:5], generate.Options{MaxTokens: tokens, Sample: mc.p})
-					if err != nil {
-						t.Fatalf("%s: %v", backends[i].name, err)
-					}
-					return res.IDs
+					return generateIDs(t, f, exec, generate.Options{MaxTokens: tokens, Sample: mc.p})
 				}
 				full := &hideArgmax{Executor: e}
 				fast := &countingTopK{hideArgmax: hideArgmax{Executor: e}}
