@@ -1,5 +1,6 @@
 // Fused attention with the GUIDE bias and the Influence column (SPEC.md §1, §2), flash style:
-//   s[k]   = (q_t,h · k_k,g)·scale + bias[k]     for allowed keys k (g = h / (H / Hkv))
+//   s[k]   = cap((q_t,h · k_k,g)·scale) + bias[k] for allowed keys k (g = h / (H / Hkv)),
+//            cap(x) = softcap·tanh(x/softcap) when softcap > 0 (Gemma 2), else x: Δ goes last
 //   A[t,h] = softmax(s)                           over allowed keys only
 //   out[t,h,:]  = Σ_k A[t,h,k]·v_k,g
 //   ai[c,t,h]   = Σ_k A[t,h,k]·infl[c,k]          (head-averaged afterwards by head_mean.wgsl)
@@ -28,6 +29,7 @@ struct Params {
     use_influence: u32, // 1: write ai
     scale: f32,         // usually 1/sqrt(d)
     influence_cols: u32, // C, Influence columns when use_influence (1 … MAX_COLS)
+    softcap: f32,       // attention-logit soft cap, 0 = none
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -101,6 +103,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
                 dot += qs[i] * k[kb + i];
             }
             s = dot * p.scale;
+            if (p.softcap > 0.0) {
+                s = p.softcap * tanh_f32(s / p.softcap); // parts/tanh.wgsl
+            }
             if (p.use_bias != 0u) {
                 s += bias[key];
             }

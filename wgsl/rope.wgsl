@@ -3,7 +3,8 @@
 // (a, b) = (2i, 2i+1) for the adjacent-pairs layout (neox = 0, llama) and
 // (i, i + rot_dims/2) for the halves layout (neox = 1, GPT-NeoX/Qwen). Dims ≥ rot_dims are untouched.
 // inv_freq comes from the host (base^(−2i/rot_dims) with any per-pair factors or scaling), so
-// only the product pos·inv_freq[i] is rounded here.
+// only the product pos·inv_freq[i] is rounded here. Cosine and sine are multiplied by attn_factor
+// (Phi-3 LongRoPE's attention factor, 1 elsewhere); dims ≥ rot_dims keep their scale.
 //
 // Dispatch: one invocation per (token, head, pair), id = (wid.y·nwg.x + wid.x)·WG + lid.
 // Host: (*webgpu.Step).RoPE. CPU twin: float64 rotation in the test.
@@ -15,6 +16,7 @@ struct Params {
     rot_dims: u32, // even, ≤ d
     pos0: u32,     // position of token 0
     neox: u32,     // 0: adjacent pairs, 1: halves
+    attn_factor: f32, // multiplies cos and sin
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -44,8 +46,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     }
     let theta = f32(p.pos0 + t) * inv_freq[i];
     let sc = sincos(theta);
-    let s = sc.x;
-    let c = sc.y;
+    let s = sc.x * p.attn_factor;
+    let c = sc.y * p.attn_factor;
     let x0 = x[a];
     let x1 = x[b];
     x[a] = x0 * c - x1 * s;

@@ -37,8 +37,14 @@ var subgroupFiles embed.FS
 var partFiles embed.FS
 
 // kernelParts lists the parts each kernel's module appends: both mat-vec variants take their
-// per-invocation partial sums from one function, so they add the same products in one order.
-var kernelParts = map[string][]string{"matvec": {"matvec_row"}}
+// per-invocation partial sums from one function, so they add the same products in one order;
+// the kernels that soft-cap or apply GELU share one accurate tanh.
+var kernelParts = map[string][]string{
+	"matvec":    {"matvec_row"},
+	"attention": {"tanh"},
+	"gelu_gate": {"tanh"},
+	"softcap":   {"tanh"},
+}
 
 // ErrNoKernel is returned for a kernel or type that has no shader.
 var ErrNoKernel = errors.New("no such WGSL kernel")
@@ -50,6 +56,28 @@ func Source(name string) (string, error) {
 		return "", fmt.Errorf("%w: %q", ErrNoKernel, name)
 	}
 	return string(b), nil
+}
+
+// Module returns the module of a kernel that reads no weights: its file followed by the parts
+// it uses (kernelParts).
+func Module(name string) (string, error) {
+	src, err := Source(name)
+	if err != nil {
+		return "", err
+	}
+	return withParts(name, src)
+}
+
+// withParts appends the parts kernel uses to module.
+func withParts(kernel, module string) (string, error) {
+	for _, name := range kernelParts[kernel] {
+		part, err := fs.ReadFile(partFiles, "parts/"+name+".wgsl")
+		if err != nil {
+			return "", fmt.Errorf("%w: no part %s", ErrNoKernel, name)
+		}
+		module += "\n" + string(part)
+	}
+	return module, nil
 }
 
 // Names lists the shader files, without extension, in lexical order.
@@ -131,13 +159,5 @@ func assemble(dequant, prefix, kernel, body string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	module := prefix + helpers + "\n" + deq + "\n" + body
-	for _, name := range kernelParts[kernel] {
-		part, err := fs.ReadFile(partFiles, "parts/"+name+".wgsl")
-		if err != nil {
-			return "", fmt.Errorf("%w: no part %s", ErrNoKernel, name)
-		}
-		module += "\n" + string(part)
-	}
-	return module, nil
+	return withParts(kernel, prefix+helpers+"\n"+deq+"\n"+body)
 }

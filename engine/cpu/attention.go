@@ -55,12 +55,21 @@ func (e *Executor) attendOne(a *model.Attention, t, h int, scores, part []float3
 	}
 	q := data(a.Q)[t*a.Heads*hd+h*hd : t*a.Heads*hd+(h+1)*hd]
 	keys, vals := data(a.K), data(a.V)
-	scale := float32(1 / math.Sqrt(float64(hd)))
+	scale := a.Scale
+	if scale == 0 {
+		scale = float32(1 / math.Sqrt(float64(hd)))
+	}
 	sc := scores[first : qpos+1]
 	for i := range sc {
 		k := first + i
 		sc[i] = dot(q, keys[k*kvd+g*hd:k*kvd+(g+1)*hd]) * scale
 	}
+	if c := float64(a.SoftCap); c > 0 {
+		for i, v := range sc {
+			sc[i] = float32(c * math.Tanh(float64(v)/c))
+		}
+	}
+	// GUIDE's Δ goes last, on the value the softmax sees (model.Attention).
 	if a.Bias != nil {
 		bias := data(a.Bias)[first : qpos+1]
 		for i := range sc {

@@ -26,12 +26,14 @@ func (e *Executor) Embed(dst model.Buffer, table model.Weight, ids []int32) {
 	}
 }
 
-// RMSNorm sets dst[i] = x[i] / sqrt(mean(x[i]²) + eps) · gain, summing squares in f64 as ggml does.
+// RMSNorm sets dst[i] = x[i] / sqrt(mean(x[i]²) + eps) · gain over n rows of gain's
+// length, summing squares in f64 as ggml does.
 func (e *Executor) RMSNorm(dst, x model.Buffer, gain model.Weight, n int, eps float32) {
-	xb, db, g := x.(*buffer), dst.(*buffer), gain.(*weight).f32
-	dim := xb.cols
+	g := gain.(*weight).f32
+	dim := len(g)
+	xs, ds := data(x), data(dst)
 	for i := range n {
-		in, out := xb.data[i*dim:(i+1)*dim], db.data[i*dim:(i+1)*dim]
+		in, out := xs[i*dim:(i+1)*dim], ds[i*dim:(i+1)*dim]
 		var ss float64
 		for _, v := range in {
 			ss += float64(v) * float64(v)
@@ -166,6 +168,10 @@ func (e *Executor) AddBias(dst model.Buffer, b model.Weight, n int) {
 func (e *Executor) RoPE(x model.Buffer, n, heads int, pos int, r *model.Rope) {
 	xb, inv := x.(*buffer), data(r.InvFreq)
 	half := r.Dims / 2
+	mscale := r.AttnFactor
+	if mscale == 0 {
+		mscale = 1
+	}
 	if len(e.cos) < half {
 		e.cos, e.sin = make([]float32, half), make([]float32, half)
 	}
@@ -173,7 +179,7 @@ func (e *Executor) RoPE(x model.Buffer, n, heads int, pos int, r *model.Rope) {
 		p := float64(pos + i)
 		for j := range half {
 			s, c := math.Sincos(p * float64(inv[j]))
-			e.cos[j], e.sin[j] = float32(c), float32(s)
+			e.cos[j], e.sin[j] = float32(c)*mscale, float32(s)*mscale
 		}
 		row := xb.data[i*xb.cols : (i+1)*xb.cols]
 		for h := range heads {
@@ -196,6 +202,35 @@ func (e *Executor) SiLUMul(gate, up model.Buffer, count int) {
 	g, u := data(gate)[:count], data(up)[:count]
 	for i, v := range g {
 		g[i] = v / (1 + float32(math.Exp(float64(-v)))) * u[i]
+	}
+}
+
+// GELUMul sets gate = gelu(gate)·up with GELU's tanh approximation, in float64.
+func (e *Executor) GELUMul(gate, up model.Buffer, count int) {
+	g, u := data(gate)[:count], data(up)[:count]
+	for i, v := range g {
+		g[i] = float32(GELU(float64(v))) * u[i]
+	}
+}
+
+// GELU is the tanh approximation of GELU that Gemma was trained with (PyTorch's
+// gelu(approximate="tanh")): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+func GELU(x float64) float64 {
+	return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+}
+
+// Scale sets x *= s.
+func (e *Executor) Scale(x model.Buffer, count int, s float32) {
+	for i := range data(x)[:count] {
+		data(x)[i] *= s
+	}
+}
+
+// SoftCap sets x = cap·tanh(x/cap), in float64.
+func (e *Executor) SoftCap(x model.Buffer, count int, cap float32) {
+	xs := data(x)[:count]
+	for i, v := range xs {
+		xs[i] = float32(float64(cap) * math.Tanh(float64(v)/float64(cap)))
 	}
 }
 

@@ -53,8 +53,8 @@ func TestReadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !q.RopeNeoX || !q.QKVBias {
-		t.Fatalf("qwen2: NeoX %v, biases %v; want both", q.RopeNeoX, q.QKVBias)
+	if !q.RopeNeoX {
+		t.Fatalf("qwen2: NeoX %v, want true", q.RopeNeoX)
 	}
 	m := baseMeta("llama")
 	m["llama.attention.sliding_window"] = 16
@@ -74,7 +74,7 @@ func TestReadConfigErrors(t *testing.T) {
 		name string
 		edit func(meta)
 	}{
-		{"unsupported architecture", func(m meta) { m["general.architecture"] = "gemma3" }},
+		{"unsupported architecture", func(m meta) { m["general.architecture"] = "mamba" }},
 		{"missing block count", func(m meta) { delete(m, "llama.block_count") }},
 		{"heads not divisible", func(m meta) { m["llama.attention.head_count_kv"] = 3 }},
 		{"odd rope dims", func(m meta) { m["llama.rope.dimension_count"] = 7 }},

@@ -25,7 +25,9 @@ type Executor interface {
 
 	// Embed sets row i of dst (n, dim) to row ids[i] of the embedding table (vocab, dim).
 	Embed(dst Buffer, table Weight, ids []int32)
-	// RMSNorm sets dst[i] = x[i] / sqrt(mean(x[i]²) + eps) * gain for n rows of (n, dim).
+	// RMSNorm sets dst[i] = x[i] / sqrt(mean(x[i]²) + eps) * gain for n rows of gain's
+	// length d, the buffers read as (n, d): a buffer (tokens, heads·d) normalises each
+	// head when n = tokens·heads (Qwen3's and Gemma 3's q and k norms). dst and x differ.
 	RMSNorm(dst, x Buffer, gain Weight, n int, eps float32)
 	// MatMul sets dst (n, rows) = x (n, cols) · wᵀ for w (rows, cols).
 	MatMul(dst Buffer, w Weight, x Buffer, n int)
@@ -37,6 +39,13 @@ type Executor interface {
 	Attention(a *Attention)
 	// SiLUMul sets gate = silu(gate) · up elementwise over count floats.
 	SiLUMul(gate, up Buffer, count int)
+	// GELUMul sets gate = gelu(gate) · up elementwise over count floats, with GELU's tanh
+	// approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (Gemma).
+	GELUMul(gate, up Buffer, count int)
+	// Scale sets x *= s elementwise over count floats (Gemma's embedding scale).
+	Scale(x Buffer, count int, s float32)
+	// SoftCap sets x = cap·tanh(x/cap) elementwise over count floats (Gemma 2's output logits).
+	SoftCap(x Buffer, count int, cap float32)
 	// Add sets dst += x elementwise over count floats.
 	Add(dst, x Buffer, count int)
 	// L1Norm sets dst[i] = Σ_j |x[i,j]| for n rows of x (n, cols).
@@ -72,15 +81,25 @@ type Rope struct {
 	// InvFreq (1, Dims/2) holds the angle per position of pair i:
 	// base^(-2i/Dims) / freqFactor[i] · linearScale.
 	InvFreq Buffer
+	// AttnFactor multiplies the cosine and sine of every rotation (Phi-3 LongRoPE's
+	// rope.scaling.attn_factor); 0 means 1. Dimensions past Dims are not scaled.
+	AttnFactor float32
 }
 
 // Attention is one causal attention step for queries at positions Pos..Pos+N-1
 // over keys 0..Pos+N-1 read from the layer's caches:
 //
-//	logit[h,t,k] = Q[t,h]·K[k,g(h)] / sqrt(HeadDim) + Bias[k]   (k visible from t)
+//	s[h,t,k]     = Q[t,h]·K[k,g(h)] · Scale
+//	logit[h,t,k] = cap(s[h,t,k]) + Bias[k]       (k visible from t)
 //	Out[t,h]     = Σ_k softmax_k(logit[h,t,·]) V[k,g(h)]
 //
-// where g(h) = h / (Heads/KVHeads) is the key/value head shared by query head h.
+// where g(h) = h / (Heads/KVHeads) is the key/value head shared by query head h and
+// cap(s) = SoftCap·tanh(s/SoftCap) when SoftCap > 0, else s.
+//
+// GUIDE's Δ (Bias) is added to the logit directly before the softmax, after the scale and
+// after any soft cap, and only for the keys the layer attends to (inside its window): so in
+// every architecture Δ multiplies a visible key's unnormalised attention weight by e^Δ
+// (SPEC §1).
 type Attention struct {
 	Out    Buffer // (N, Heads·HeadDim)
 	Q      Buffer // (N, Heads·HeadDim), RoPE applied
@@ -90,6 +109,10 @@ type Attention struct {
 	Heads, KVHeads, HeadDim int
 	// Window, when positive, hides keys k with q-k >= Window (sliding-window attention).
 	Window int
+	// Scale multiplies Q·K (Config.AttnScale); 0 means 1/sqrt(HeadDim).
+	Scale float32
+	// SoftCap, when positive, caps the scaled logits: SoftCap·tanh(s/SoftCap) (Gemma 2).
+	SoftCap float32
 	// Bias (1, context) is added to the logits of every head, or nil (GUIDE).
 	Bias Buffer
 	// Mix accumulates head-averaged attention-weighted sums of extra per-key values:

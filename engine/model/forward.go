@@ -43,6 +43,9 @@ func (m *Model) Forward(s *State, ids []int32, st Step) error {
 		}
 	}
 	m.Exec.Embed(s.x, m.TokenEmbd, ids) // x (n, dim)
+	if m.EmbedScale != 1 {
+		m.Exec.Scale(s.x, n*m.Dim, m.EmbedScale) // Gemma: x·√dim
+	}
 	for l := range m.Layers {
 		m.attention(s, l, n, st)
 		m.ffn(s, l, n)
@@ -56,22 +59,33 @@ func (m *Model) Forward(s *State, ids []int32, st Step) error {
 func (m *Model) attention(s *State, l, n int, st Step) {
 	e, ly, kvd := m.Exec, &m.Layers[l], m.KVDim()
 	e.RMSNorm(s.xb, s.x, ly.AttnNorm, n, m.NormEps) // xb (n, dim)
-	e.MatMul(s.q, ly.AttnQ, s.xb, n)                // q (n, qDim)
-	e.MatMul(s.k, ly.AttnK, s.xb, n)                // k (n, kvDim)
-	e.MatMul(s.v, ly.AttnV, s.xb, n)                // v (n, kvDim)
+	q, k := s.q, s.k
+	if m.QKNorm {
+		q, k = s.qp, s.kp // projected here, normed per head into s.q, s.k below
+	}
+	e.MatMul(q, ly.AttnQ, s.xb, n)   // q (n, qDim)
+	e.MatMul(k, ly.AttnK, s.xb, n)   // k (n, kvDim)
+	e.MatMul(s.v, ly.AttnV, s.xb, n) // v (n, kvDim)
 	if m.QKVBias {
-		e.AddBias(s.q, ly.AttnQB, n)
-		e.AddBias(s.k, ly.AttnKB, n)
+		e.AddBias(q, ly.AttnQB, n)
+		e.AddBias(k, ly.AttnKB, n)
 		e.AddBias(s.v, ly.AttnVB, n)
 	}
-	e.RoPE(s.q, n, m.Heads, s.pos, &m.rope)
-	e.RoPE(s.k, n, m.KVHeads, s.pos, &m.rope)
+	if m.QKNorm {
+		e.RMSNorm(s.q, q, ly.AttnQNorm, n*m.Heads, m.NormEps)   // each head of q
+		e.RMSNorm(s.k, k, ly.AttnKNorm, n*m.KVHeads, m.NormEps) // each head of k
+	}
+	if r := s.ropes[l]; r != nil {
+		e.RoPE(s.q, n, m.Heads, s.pos, r)
+		e.RoPE(s.k, n, m.KVHeads, s.pos, r)
+	}
 	e.Copy(s.keys[l], s.pos*kvd, s.k, 0, n*kvd) // cache rows pos..pos+n-1
 	e.Copy(s.vals[l], s.pos*kvd, s.v, 0, n*kvd)
 
 	a := &s.attn
 	*a = Attention{Out: s.att, Q: s.q, K: s.keys[l], V: s.vals[l], Pos: s.pos, N: n,
-		Heads: m.Heads, KVHeads: m.KVHeads, HeadDim: m.HeadDim, Window: m.SlidingWindow}
+		Heads: m.Heads, KVHeads: m.KVHeads, HeadDim: m.HeadDim, Window: m.Spec[l].Window,
+		Scale: m.AttnScale, SoftCap: m.AttnSoftCap}
 	if st.Guide && s.biasOn && s.biasLayers[l] {
 		a.Bias = s.bias
 	}
@@ -81,16 +95,29 @@ func (m *Model) attention(s *State, l, n int, st Step) {
 		}
 		a.Mix = s.mix
 	}
-	e.Attention(a)                          // att (n, qDim)
-	e.MatMul(s.xo, ly.AttnOutput, s.att, n) // xo (n, dim)
+	e.Attention(a)                                         // att (n, qDim)
+	m.project(s, ly.AttnOutput, s.att, ly.AttnPostNorm, n) // xo (n, dim)
 	if st.Track {
 		m.influence(s, l, n)
 	}
 	e.Add(s.x, s.xo, n*m.Dim) // residual
 }
 
+// project sets xo (n, dim) = in·wᵀ, RMS-normed by post when the architecture has
+// post-norms (Gemma): what a block adds to the residual stream.
+func (m *Model) project(s *State, w Weight, in Buffer, post Weight, n int) {
+	if post == nil {
+		m.Exec.MatMul(s.xo, w, in, n)
+		return
+	}
+	m.Exec.MatMul(s.xp, w, in, n)
+	m.Exec.RMSNorm(s.xo, s.xp, post, n, m.NormEps)
+}
+
 // influence advances I(l) and Rollout(l) over n tokens (SPEC §2):
 // I(l)_k = (‖x_k‖₁·I(l-1)_k + ‖o_k‖₁·(Ā·I(l-1))_k) / (‖x_k‖₁ + ‖o_k‖₁), Rollout with ½, ½.
+// o_k is what the attention block adds to the residual stream: after the output
+// projection and, where the architecture has one, its post-norm.
 func (m *Model) influence(s *State, l, n int) {
 	e := m.Exec
 	e.L1Norm(s.xn, s.xb, n) // ‖x_k(l)‖₁ after the attention RMSNorm
@@ -106,15 +133,19 @@ func (m *Model) influence(s *State, l, n int) {
 	s.xn, s.xnPrev = s.xnPrev, s.xn
 }
 
-// ffn runs layer l's SwiGLU feed-forward block and adds it to the residual.
+// ffn runs layer l's gated feed-forward block (SwiGLU, or GeGLU for Gemma) and adds it to the residual.
 func (m *Model) ffn(s *State, l, n int) {
 	e, ly := m.Exec, &m.Layers[l]
 	e.RMSNorm(s.xb, s.x, ly.FFNNorm, n, m.NormEps) // xb (n, dim)
 	e.MatMul(s.hb, ly.FFNGate, s.xb, n)            // hb (n, ffn)
 	e.MatMul(s.hb2, ly.FFNUp, s.xb, n)             // hb2 (n, ffn)
-	e.SiLUMul(s.hb, s.hb2, n*m.FFN)                // hb = silu(gate)·up
-	e.MatMul(s.xo, ly.FFNDown, s.hb, n)            // xo (n, dim)
-	e.Add(s.x, s.xo, n*m.Dim)                      // residual
+	if m.GELU {
+		e.GELUMul(s.hb, s.hb2, n*m.FFN) // hb = gelu(gate)·up
+	} else {
+		e.SiLUMul(s.hb, s.hb2, n*m.FFN) // hb = silu(gate)·up
+	}
+	m.project(s, ly.FFNDown, s.hb, ly.FFNPostNorm, n) // xo (n, dim)
+	e.Add(s.x, s.xo, n*m.Dim)                         // residual
 }
 
 // logits applies the final norm and the output projection.
@@ -128,6 +159,12 @@ func (m *Model) logits(s *State, n int, which Logits) {
 		e.Copy(s.xo, 0, s.x, (n-1)*m.Dim, m.Dim)          // xo (1, dim): the last token
 		e.RMSNorm(s.xb, s.xo, m.OutputNorm, 1, m.NormEps) // xb (1, dim)
 		e.MatMul(s.logits, m.Output, s.xb, 1)             // logits (1, vocab)
+		n = 1
+	default:
+		return
+	}
+	if m.FinalSoftCap > 0 {
+		e.SoftCap(s.logits, n*m.Vocab, m.FinalSoftCap) // Gemma 2: cap·tanh(logits/cap)
 	}
 }
 

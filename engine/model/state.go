@@ -34,12 +34,17 @@ type State struct {
 	x   Buffer // (batch, dim) residual stream
 	xb  Buffer // (batch, dim) normed input of a block
 	xo  Buffer // (batch, dim) output of a block before the residual add
+	xp  Buffer // (batch, dim) a block's output before its post-norm, or nil (Config.PostNorms)
 	q   Buffer // (batch, qDim)
 	k   Buffer // (batch, kvDim)
 	v   Buffer // (batch, kvDim)
+	qp  Buffer // (batch, qDim) q before its per-head norm, or nil (Config.QKNorm)
+	kp  Buffer // (batch, kvDim) k before its per-head norm, or nil
 	att Buffer // (batch, qDim) attention output before the output projection
-	hb  Buffer // (batch, ffn) gate, then silu(gate)·up
+	hb  Buffer // (batch, ffn) gate, then act(gate)·up
 	hb2 Buffer // (batch, ffn) up
+
+	ropes []*Rope // per layer (nil: no RoPE), chosen for this state's context
 
 	keys, vals []Buffer // per layer (context, kvDim)
 	logits     Buffer   // (batch or 1, vocab)
@@ -76,6 +81,13 @@ func (m *Model) NewState(opt StateOptions) (*State, error) {
 		q: e.Buffer(b, m.QDim()), k: e.Buffer(b, m.KVDim()), v: e.Buffer(b, m.KVDim()),
 		att: e.Buffer(b, m.QDim()), hb: e.Buffer(b, m.FFN), hb2: e.Buffer(b, m.FFN),
 		bias: e.Buffer(1, ctx), biasLayers: make([]bool, m.NumLayers),
+		ropes: m.layerRopes(ctx),
+	}
+	if m.PostNorms {
+		s.xp = e.Buffer(b, m.Dim)
+	}
+	if m.QKNorm {
+		s.qp, s.kp = e.Buffer(b, m.QDim()), e.Buffer(b, m.KVDim())
 	}
 	if opt.AllLogits {
 		s.logits = e.Buffer(b, m.Vocab)

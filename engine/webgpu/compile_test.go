@@ -16,7 +16,7 @@ func TestEveryKernelCompiles(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			src, err := wgsl.Source(name)
+			src, err := wgsl.Module(name)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -200,8 +200,8 @@ func TestShapeErrors(t *testing.T) {
 	}{
 		{"add short input", func(s *Step) error { return s.Add(nanBuffer(t, d, 8), small, 8) }},
 		{"add aliasing", func(s *Step) error { return s.Add(small, small, 4) }},
-		{"rope odd dims", func(s *Step) error { return s.RoPE(small, nanBuffer(t, d, 4), 1, 1, 4, 3, 0, RoPEAdjacent) }},
-		{"rope short frequencies", func(s *Step) error { return s.RoPE(nanBuffer(t, d, 16), small, 1, 1, 16, 16, 0, RoPENeoX) }},
+		{"rope odd dims", func(s *Step) error { return s.RoPE(small, nanBuffer(t, d, 4), 1, 1, 4, 3, 0, RoPEAdjacent, 1) }},
+		{"rope short frequencies", func(s *Step) error { return s.RoPE(nanBuffer(t, d, 16), small, 1, 1, 16, 16, 0, RoPENeoX, 1) }},
 		{"copy past the end", func(s *Step) error { return s.Copy(small, 2, small, 0, 3) }},
 		{"argmax empty", func(s *Step) error { return s.Argmax(small, small, 0, 0, &Selection{}) }},
 		{"top-k past the values", func(s *Step) error { return s.TopK(nanBuffer(t, d, 16), small, 0, 4, 5, &Selection{}) }},

@@ -428,8 +428,12 @@ func (e *Executor) RoPE(x model.Buffer, n, heads int, pos int, r *model.Rope) {
 	if r.NeoX {
 		layout = RoPENeoX
 	}
+	factor := r.AttnFactor
+	if factor == 0 {
+		factor = 1
+	}
 	if s := e.recording(); s != nil {
-		e.fail(s.RoPE(xb, inv, n, heads, r.HeadDim, r.Dims, pos, layout))
+		e.fail(s.RoPE(xb, inv, n, heads, r.HeadDim, r.Dims, pos, layout, factor))
 	}
 }
 
@@ -450,7 +454,7 @@ func (e *Executor) Attention(a *model.Attention) {
 	}
 	keys := a.Pos + a.N
 	args := AttentionArgs{Tokens: a.N, Keys: keys, Heads: a.Heads, KVHeads: a.KVHeads, HeadDim: a.HeadDim,
-		Pos0: a.Pos, Causal: true, Window: a.Window, Bias: bias}
+		Pos0: a.Pos, Causal: true, Window: a.Window, Scale: a.Scale, SoftCap: a.SoftCap, Bias: bias}
 	if len(a.Mix) == 0 {
 		e.fail(s.Attention(out, q, k, v, args))
 		return
@@ -525,6 +529,30 @@ func (e *Executor) SiLUMul(gate, up model.Buffer, count int) {
 	g, u := e.buf(gate, "silu gate"), e.buf(up, "silu up")
 	if s := e.recording(); s != nil {
 		e.fail(s.SiLUGate(g, u, count))
+	}
+}
+
+// GELUMul records gate = gelu(gate)·up over count floats.
+func (e *Executor) GELUMul(gate, up model.Buffer, count int) {
+	g, u := e.buf(gate, "gelu gate"), e.buf(up, "gelu up")
+	if s := e.recording(); s != nil {
+		e.fail(s.GELUGate(g, u, count))
+	}
+}
+
+// Scale records x *= factor over count floats.
+func (e *Executor) Scale(x model.Buffer, count int, factor float32) {
+	xb := e.buf(x, "scale input")
+	if s := e.recording(); s != nil {
+		e.fail(s.Scale(xb, count, factor))
+	}
+}
+
+// SoftCap records x = cap·tanh(x/cap) over count floats.
+func (e *Executor) SoftCap(x model.Buffer, count int, cap float32) {
+	xb := e.buf(x, "softcap input")
+	if s := e.recording(); s != nil {
+		e.fail(s.SoftCap(xb, count, cap))
 	}
 }
 

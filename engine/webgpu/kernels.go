@@ -25,7 +25,7 @@ func (s *Step) plain(name string) (*pipeline, uint32, error) {
 	}
 	p, ok := s.d.compiled(name)
 	if !ok {
-		src, err := wgsl.Source(name)
+		src, err := wgsl.Module(name)
 		if err != nil {
 			return nil, 0, s.fail(err)
 		}
@@ -166,8 +166,9 @@ const (
 
 // RoPE rotates x (tokens, heads, headDim) in place; token t sits at position pos0 + t and the
 // first rotDims dimensions of each head rotate, pair i by angle position·invFreq[i]
-// (invFreq (rotDims/2,) holds base^(−2i/rotDims) with any frequency factors already applied).
-func (s *Step) RoPE(x, invFreq *Buffer, tokens, heads, headDim, rotDims, pos0 int, layout RoPELayout) error {
+// (invFreq (rotDims/2,) holds base^(−2i/rotDims) with any frequency factors already applied),
+// with cosine and sine multiplied by attnFactor.
+func (s *Step) RoPE(x, invFreq *Buffer, tokens, heads, headDim, rotDims, pos0 int, layout RoPELayout, attnFactor float32) error {
 	if s.err != nil {
 		return s.err
 	}
@@ -190,7 +191,7 @@ func (s *Step) RoPE(x, invFreq *Buffer, tokens, heads, headDim, rotDims, pos0 in
 	if err != nil {
 		return err
 	}
-	params := ropeParams{uint32(tokens), uint32(heads), uint32(headDim), uint32(rotDims), uint32(pos0), uint32(layout)}
+	params := ropeParams{uint32(tokens), uint32(heads), uint32(headDim), uint32(rotDims), uint32(pos0), uint32(layout), attnFactor}
 	return s.dispatch1D(p, params, []*Buffer{x, invFreq}, groupsOf(tokens*heads*rotDims/2, wg))
 }
 
@@ -199,9 +200,42 @@ func (s *Step) SiLUGate(gate, up *Buffer, n int) error {
 	return s.elementwise("silu_gate", gate, up, n)
 }
 
+// GELUGate records gate = gelu(gate)·up over n elements, in place (GELU's tanh approximation).
+func (s *Step) GELUGate(gate, up *Buffer, n int) error {
+	return s.elementwise("gelu_gate", gate, up, n)
+}
+
 // Add records dst += x over n elements, in place.
 func (s *Step) Add(dst, x *Buffer, n int) error {
 	return s.elementwise("add", dst, x, n)
+}
+
+// Scale records x *= factor over n elements, in place.
+func (s *Step) Scale(x *Buffer, n int, factor float32) error {
+	return s.unary("scale", x, n, scaleParams{uint32(n), factor})
+}
+
+// SoftCap records x = cap·tanh(x/cap) over n elements, in place.
+func (s *Step) SoftCap(x *Buffer, n int, cap float32) error {
+	if !(cap > 0) {
+		return s.fail(fmt.Errorf("%w: soft cap %g", ErrShape, cap))
+	}
+	return s.unary("softcap", x, n, softCapParams{uint32(n), cap})
+}
+
+// unary records an in-place kernel x[i] = f(x[i]) over n elements.
+func (s *Step) unary(name string, x *Buffer, n int, params any) error {
+	if s.err != nil {
+		return s.err
+	}
+	if err := need(x, n, name+" x"); err != nil {
+		return s.fail(err)
+	}
+	p, wg, err := s.plain(name)
+	if err != nil {
+		return err
+	}
+	return s.dispatch1D(p, params, []*Buffer{x}, groupsOf(n, wg))
 }
 
 // elementwise records an in-place kernel dst[i] = f(dst[i], x[i]).
@@ -233,6 +267,7 @@ type AttentionArgs struct {
 	Causal                                bool
 	Window                                int     // sliding window in keys; 0 = none
 	Scale                                 float32 // 0 means 1/sqrt(HeadDim)
+	SoftCap                               float32 // attention-logit soft cap; 0 = none
 
 	// Bias, when set, is the GUIDE Δ per key (Keys,), added after the scale (SPEC.md §1).
 	Bias *Buffer
@@ -254,7 +289,7 @@ func (s *Step) Attention(out, q, k, v *Buffer, a AttentionArgs) error {
 	if s.err != nil {
 		return s.err
 	}
-	if a.Tokens <= 0 || a.Keys <= 0 || a.Heads <= 0 || a.KVHeads <= 0 || a.HeadDim <= 0 || a.Pos0 < 0 || a.Window < 0 {
+	if a.Tokens <= 0 || a.Keys <= 0 || a.Heads <= 0 || a.KVHeads <= 0 || a.HeadDim <= 0 || a.Pos0 < 0 || a.Window < 0 || a.SoftCap < 0 {
 		return s.fail(fmt.Errorf("%w: attention %+v", ErrShape, a))
 	}
 	if a.Heads%a.KVHeads != 0 {
@@ -330,7 +365,7 @@ func (s *Step) Attention(out, q, k, v *Buffer, a AttentionArgs) error {
 		Tokens: uint32(a.Tokens), Keys: uint32(a.Keys), Heads: uint32(a.Heads), KVHeads: uint32(a.KVHeads),
 		HeadDim: uint32(a.HeadDim), Pos0: uint32(a.Pos0), Window: uint32(a.Window),
 		Causal: b2u(a.Causal), UseBias: b2u(a.Bias != nil), UseInfluence: b2u(useInfl), Scale: scale,
-		InfluenceCols: uint32(cols),
+		InfluenceCols: uint32(cols), Softcap: a.SoftCap,
 	}
 	if err := s.dispatch1D(p, params, []*Buffer{q, k, v, bias, infl, out, heads}, uint32(a.Tokens*a.Heads)); err != nil {
 		return err

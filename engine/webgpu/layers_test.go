@@ -42,14 +42,16 @@ func TestRoPEMatchesCPU(t *testing.T) {
 		tokens, heads, dim, rot, pos0 int
 		layout                        RoPELayout
 		base                          float64
+		factor                        float32 // attention factor on cos and sin
 	}{
-		{1, 1, 2, 2, 0, RoPEAdjacent, 10000},
-		{1, 8, 8, 8, 5, RoPEAdjacent, 10000},
-		{7, 3, 64, 64, 0, RoPENeoX, 10000},
-		{33, 9, 64, 64, 1000, RoPEAdjacent, 10000},
-		{33, 9, 64, 64, 1000, RoPENeoX, 1000000},
-		{5, 2, 80, 32, 17, RoPENeoX, 10000},
-		{5, 2, 80, 32, 17, RoPEAdjacent, 500000},
+		{1, 1, 2, 2, 0, RoPEAdjacent, 10000, 1},
+		{1, 8, 8, 8, 5, RoPEAdjacent, 10000, 1},
+		{7, 3, 64, 64, 0, RoPENeoX, 10000, 1},
+		{33, 9, 64, 64, 1000, RoPEAdjacent, 10000, 1},
+		{33, 9, 64, 64, 1000, RoPENeoX, 1000000, 1},
+		{5, 2, 80, 32, 17, RoPENeoX, 10000, 1},
+		{5, 2, 80, 32, 17, RoPEAdjacent, 500000, 1},
+		{5, 3, 128, 96, 40, RoPENeoX, 10000, 1.1902}, // Phi-4-mini: partial rotation, LongRoPE factor
 	} {
 		name := fmt.Sprintf("T%d_H%d_d%d_rot%d_pos%d_layout%d", tc.tokens, tc.heads, tc.dim, tc.rot, tc.pos0, tc.layout)
 		t.Run(name, func(t *testing.T) {
@@ -63,7 +65,7 @@ func TestRoPEMatchesCPU(t *testing.T) {
 			}
 			xb, fb := upload(t, d, x), upload(t, d, invFreq)
 			got := run(t, d, xb, n, func(s *Step) error {
-				return s.RoPE(xb, fb, tc.tokens, tc.heads, tc.dim, tc.rot, tc.pos0, tc.layout)
+				return s.RoPE(xb, fb, tc.tokens, tc.heads, tc.dim, tc.rot, tc.pos0, tc.layout, tc.factor)
 			})
 			want := make([]float64, n)
 			for i, v := range x {
@@ -79,8 +81,9 @@ func TestRoPEMatchesCPU(t *testing.T) {
 						}
 						theta := float64(tc.pos0+tt) * float64(invFreq[i])
 						x0, x1 := float64(x[a]), float64(x[b])
-						want[a] = x0*math.Cos(theta) - x1*math.Sin(theta)
-						want[b] = x0*math.Sin(theta) + x1*math.Cos(theta)
+						c, s := math.Cos(theta)*float64(tc.factor), math.Sin(theta)*float64(tc.factor)
+						want[a] = x0*c - x1*s
+						want[b] = x0*s + x1*c
 					}
 				}
 			}
@@ -90,7 +93,7 @@ func TestRoPEMatchesCPU(t *testing.T) {
 			// reduction and polynomial (< 1e-6 each); the rotation's products and sum add 3 ulps
 			// of |x|: 4e-6 covers both.
 			maxPos := float64(tc.pos0 + tc.tokens)
-			tol := math.Sqrt2*0x1p-24*maxPos + 4e-6
+			tol := (math.Sqrt2*0x1p-24*maxPos + 4e-6) * float64(tc.factor)
 			expectClose(t, "x", got, want, []float64{tol}, 0)
 		})
 	}

@@ -23,6 +23,7 @@ type rmsNormParams struct {
 
 type ropeParams struct {
 	Tokens, Heads, HeadDim, RotDims, Pos0, Neox uint32
+	AttnFactor                                  float32
 }
 
 type elementwiseParams struct {
@@ -33,6 +34,17 @@ type attentionParams struct {
 	Tokens, Keys, Heads, KVHeads, HeadDim, Pos0, Window, Causal, UseBias, UseInfluence uint32
 	Scale                                                                              float32
 	InfluenceCols                                                                      uint32
+	Softcap                                                                            float32
+}
+
+type scaleParams struct {
+	N uint32
+	S float32
+}
+
+type softCapParams struct {
+	N   uint32
+	Cap float32
 }
 
 type headMeanParams struct {
@@ -71,6 +83,9 @@ var kernelParams = map[string]any{
 	"rmsnorm":   rmsNormParams{},
 	"rope":      ropeParams{},
 	"silu_gate": elementwiseParams{},
+	"gelu_gate": elementwiseParams{},
+	"scale":     scaleParams{},
+	"softcap":   softCapParams{},
 	"add":       elementwiseParams{},
 	"attention": attentionParams{},
 	"head_mean": headMeanParams{},
