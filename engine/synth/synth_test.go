@@ -81,28 +81,46 @@ func TestShapeStringRoundTrips(t *testing.T) {
 	}
 }
 
-// expectedTensors lists the tensors llama.cpp's llama/qwen2 loaders look for,
-// with their dims, for shape s.
+// expectedTensors lists the tensors llama.cpp's loader for s.Arch looks for
+// (load_arch_tensors in src/models/ARCH.cpp), with their dims, for shape s.
 func expectedTensors(s Shape) map[string][]int64 {
 	dim, kv, ffn, v := int64(s.Dim), int64(s.KVHeads*s.HeadDim()), int64(s.FFN), int64(s.Vocab)
+	q, hd := int64(s.Heads*s.HeadDim()), int64(s.HeadDim())
 	m := map[string][]int64{"token_embd.weight": {dim, v}, "output_norm.weight": {dim}}
 	if !s.TiedEmbeddings {
 		m["output.weight"] = []int64{dim, v}
 	}
 	if s.RopeScaling != nil {
-		m["rope_freqs.weight"] = []int64{int64(s.HeadDim() / 2)}
+		m["rope_freqs.weight"] = []int64{int64(s.RotatedDims() / 2)}
+	}
+	if s.LongRoPE != nil {
+		m["rope_factors_long.weight"] = []int64{int64(s.RotatedDims() / 2)}
+		m["rope_factors_short.weight"] = []int64{int64(s.RotatedDims() / 2)}
 	}
 	for i := range s.Layers {
 		p := fmt.Sprintf("blk.%d.", i)
-		for n, d := range map[string][]int64{
-			"attn_norm.weight": {dim}, "attn_q.weight": {dim, dim}, "attn_k.weight": {dim, kv},
-			"attn_v.weight": {dim, kv}, "attn_output.weight": {dim, dim}, "ffn_norm.weight": {dim},
-			"ffn_gate.weight": {dim, ffn}, "ffn_up.weight": {dim, ffn}, "ffn_down.weight": {ffn, dim},
-		} {
-			m[p+n] = d
+		layer := map[string][]int64{
+			"attn_norm.weight": {dim}, "attn_output.weight": {q, dim}, "ffn_norm.weight": {dim},
+			"ffn_down.weight": {ffn, dim},
+		}
+		if s.Arch == "phi3" {
+			layer["attn_qkv.weight"] = []int64{dim, q + 2*kv}
+			layer["ffn_up.weight"] = []int64{dim, 2 * ffn}
+		} else {
+			layer["attn_q.weight"], layer["attn_k.weight"], layer["attn_v.weight"] = []int64{dim, q}, []int64{dim, kv}, []int64{dim, kv}
+			layer["ffn_gate.weight"], layer["ffn_up.weight"] = []int64{dim, ffn}, []int64{dim, ffn}
+		}
+		if s.Arch == "qwen3" || s.Arch == "gemma3" {
+			layer["attn_q_norm.weight"], layer["attn_k_norm.weight"] = []int64{hd}, []int64{hd}
+		}
+		if s.Arch == "gemma2" || s.Arch == "gemma3" {
+			layer["post_attention_norm.weight"], layer["post_ffw_norm.weight"] = []int64{dim}, []int64{dim}
 		}
 		if s.QKVBias {
-			m[p+"attn_q.bias"], m[p+"attn_k.bias"], m[p+"attn_v.bias"] = []int64{dim}, []int64{kv}, []int64{kv}
+			layer["attn_q.bias"], layer["attn_k.bias"], layer["attn_v.bias"] = []int64{q}, []int64{kv}, []int64{kv}
+		}
+		for n, d := range layer {
+			m[p+n] = d
 		}
 	}
 	return m
@@ -161,14 +179,21 @@ func TestFallbackTypes(t *testing.T) {
 }
 
 // smallVersion keeps a preset's architecture options but one layer, and shrinks
-// the 7B/1B widths (keeping head dim 64 and the GQA ratio) so the test stays fast.
+// the widths of the larger ones (keeping their head dim where it is set apart from
+// dim/heads, and the GQA ratio) so the test stays fast.
 func smallVersion(t *testing.T, name string) Shape {
 	spec := name + ",layers=1"
 	switch name {
-	case "llama3.2-1b", "mistral-7b":
+	case "llama3.2-1b", "mistral-7b", "smollm3-3b":
 		spec += ",dim=512,heads=8,kv=2,ffn=1024"
-	case "qwen2.5-0.5b":
+	case "qwen2.5-0.5b", "qwen3-0.6b", "gemma3-1b":
 		spec += ",ffn=1024"
+	case "gemma2-2b":
+		spec += ",dim=512,heads=4,kv=2,ffn=1024"
+	case "phi3-mini":
+		spec += ",dim=512,heads=8,kv=8,ffn=1024"
+	case "phi4-mini":
+		spec += ",dim=512,heads=8,kv=4,ffn=1024,rope_dims=48"
 	}
 	s, err := ParseShape(spec)
 	if err != nil {
@@ -201,7 +226,11 @@ func TestWriteReadsBack(t *testing.T) {
 						t.Errorf("tensor %d: %s %v %s, want %s %v %s", i, got.Name, got.Dims, got.Type, p.Name, p.Dims, p.Type)
 					}
 				}
-				checkWeightScale(t, f, "blk.0.attn_q.weight", s.Dim)
+				if s.Arch == "phi3" {
+					checkWeightScale(t, f, "blk.0.attn_qkv.weight", s.Dim)
+				} else {
+					checkWeightScale(t, f, "blk.0.attn_q.weight", s.Dim)
+				}
 				checkWeightScale(t, f, "blk.0.ffn_down.weight", s.FFN)
 				checkNorm(t, f, "blk.0.attn_norm.weight")
 			})
@@ -219,7 +248,7 @@ func checkMetadata(t *testing.T, f *gguf.File, s Shape) {
 		a + "block_count": uint64(s.Layers), a + "embedding_length": uint64(s.Dim),
 		a + "feed_forward_length": uint64(s.FFN), a + "attention.head_count": uint64(s.Heads),
 		a + "attention.head_count_kv": uint64(s.KVHeads), a + "context_length": uint64(s.Context),
-		a + "rope.dimension_count": uint64(s.HeadDim()), "general.alignment": 32,
+		a + "rope.dimension_count": uint64(s.RotatedDims()), "general.alignment": 32,
 		"tokenizer.ggml.bos_token_id": BOSID, "tokenizer.ggml.eos_token_id": EOSID,
 	} {
 		if got, ok := f.Uint(key); !ok || got != want {

@@ -29,10 +29,11 @@ const spaceMark = "▁"
 // <unk>, <s>, </s>, the 256 byte tokens <0x00>…<0xFF> (so any text encodes), then
 // n-259 word pieces (vocabPieces) whose scores fall with rank, so that merges
 // prefer short pieces the way a trained unigram model prefers frequent ones.
-// The same vocabulary serves qwen2 models: llama.cpp picks the tokenizer from
+// The same vocabulary serves every architecture: llama.cpp picks the tokenizer from
 // tokenizer.ggml.model, not from the architecture, and one tokenizer keeps the
-// synthetic models comparable.
-func setTokenizer(b *gguf.Builder, n int) {
+// synthetic models comparable. The last len(control) tokens are replaced by these
+// control tokens: llama.cpp looks some up by name for some models (Phi-3's <|endoftext|>).
+func setTokenizer(b *gguf.Builder, n int, control ...string) {
 	tokens := make([]string, 0, n)
 	types := make([]int32, 0, n)
 	scores := make([]float32, 0, n)
@@ -47,8 +48,11 @@ func setTokenizer(b *gguf.Builder, n int) {
 	for c := range 256 {
 		add(fmt.Sprintf("<0x%02X>", c), tokenByte, 0)
 	}
-	for i, p := range vocabPieces(n - len(tokens)) {
+	for i, p := range vocabPieces(n - len(tokens) - len(control)) {
 		add(p, tokenNormal, -float32(i))
+	}
+	for _, c := range control {
+		add(c, tokenControl, 0)
 	}
 	b.SetString("tokenizer.ggml.model", "llama")
 	b.SetStrings("tokenizer.ggml.tokens", tokens)

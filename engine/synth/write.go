@@ -23,6 +23,9 @@ const (
 	Bias
 	// RopeFreqs is Llama 3's rope_freqs.weight, computed, not random.
 	RopeFreqs
+	// RopeShort and RopeLong are Phi-3's LongRoPE factors, computed, not random.
+	RopeShort
+	RopeLong
 )
 
 // TensorPlan is one tensor Write emits.
@@ -38,8 +41,8 @@ type TensorPlan struct {
 func (p TensorPlan) Fallback() bool { return p.Type != p.Requested }
 
 // Plan lists the tensors of a model of shape s with matrices of type t, in file
-// order, with llama.cpp's names. Norms, biases and rope_freqs stay F32, as
-// llama.cpp's converters write them.
+// order, with llama.cpp's names for s.Arch. Norms, biases and RoPE factors stay F32,
+// as llama.cpp's converters write them.
 func Plan(s Shape, t ggml.Type) ([]TensorPlan, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -48,6 +51,8 @@ func Plan(s Shape, t ggml.Type) ([]TensorPlan, error) {
 		return nil, fmt.Errorf("synth: cannot quantise to %s: %w", t, ggml.ErrUnsupportedType)
 	}
 	dim, kvDim, ffn, vocab := int64(s.Dim), int64(s.KVHeads*s.HeadDim()), int64(s.FFN), int64(s.Vocab)
+	qDim, headDim := int64(s.Heads*s.HeadDim()), int64(s.HeadDim())
+	gemma := s.Arch == "gemma2" || s.Arch == "gemma3"
 	var plan []TensorPlan
 	add := func(name string, kind Kind, dims ...int64) {
 		p := TensorPlan{Name: name, Dims: dims, Type: ggml.F32, Requested: ggml.F32, Kind: kind}
@@ -58,24 +63,48 @@ func Plan(s Shape, t ggml.Type) ([]TensorPlan, error) {
 	}
 	add("token_embd.weight", Weight, dim, vocab)
 	if s.RopeScaling != nil {
-		add("rope_freqs.weight", RopeFreqs, int64(s.HeadDim()/2))
+		add("rope_freqs.weight", RopeFreqs, int64(s.RotatedDims()/2))
+	}
+	if s.LongRoPE != nil {
+		add("rope_factors_long.weight", RopeLong, int64(s.RotatedDims()/2))
+		add("rope_factors_short.weight", RopeShort, int64(s.RotatedDims()/2))
 	}
 	for i := range s.Layers {
 		blk := func(n string) string { return fmt.Sprintf("blk.%d.%s", i, n) }
 		add(blk("attn_norm.weight"), Norm, dim)
-		add(blk("attn_q.weight"), Weight, dim, dim)
-		add(blk("attn_k.weight"), Weight, dim, kvDim)
-		add(blk("attn_v.weight"), Weight, dim, kvDim)
+		if s.Arch == "phi3" {
+			// Phi-3's converter keeps Q, K and V fused, in that order of rows.
+			add(blk("attn_qkv.weight"), Weight, dim, qDim+2*kvDim)
+		} else {
+			add(blk("attn_q.weight"), Weight, dim, qDim)
+			add(blk("attn_k.weight"), Weight, dim, kvDim)
+			add(blk("attn_v.weight"), Weight, dim, kvDim)
+		}
 		if s.QKVBias {
-			add(blk("attn_q.bias"), Bias, dim)
+			add(blk("attn_q.bias"), Bias, qDim)
 			add(blk("attn_k.bias"), Bias, kvDim)
 			add(blk("attn_v.bias"), Bias, kvDim)
 		}
-		add(blk("attn_output.weight"), Weight, dim, dim)
+		if s.Arch == "qwen3" || s.Arch == "gemma3" {
+			add(blk("attn_q_norm.weight"), Norm, headDim)
+			add(blk("attn_k_norm.weight"), Norm, headDim)
+		}
+		add(blk("attn_output.weight"), Weight, qDim, dim)
+		if gemma {
+			add(blk("post_attention_norm.weight"), Norm, dim)
+		}
 		add(blk("ffn_norm.weight"), Norm, dim)
-		add(blk("ffn_gate.weight"), Weight, dim, ffn)
-		add(blk("ffn_up.weight"), Weight, dim, ffn)
+		if s.Arch == "phi3" {
+			// Gate and up stacked in one tensor: llama.cpp's swiglu splits each row in halves.
+			add(blk("ffn_up.weight"), Weight, dim, 2*ffn)
+		} else {
+			add(blk("ffn_gate.weight"), Weight, dim, ffn)
+			add(blk("ffn_up.weight"), Weight, dim, ffn)
+		}
 		add(blk("ffn_down.weight"), Weight, ffn, dim)
+		if gemma {
+			add(blk("post_ffw_norm.weight"), Norm, dim)
+		}
 	}
 	add("output_norm.weight", Norm, dim)
 	if !s.TiedEmbeddings {
@@ -139,7 +168,7 @@ func NewBuilder(s Shape, t ggml.Type, seed int64) (*gguf.Builder, error) {
 	}
 	b := gguf.NewBuilder()
 	setMetadata(b, s, t)
-	setTokenizer(b, s.Vocab)
+	setTokenizer(b, s.Vocab, controlTokens[s.Arch]...)
 	for _, p := range plan {
 		if err := b.AddTensorSource(p.Name, p.Dims, p.Type, tensorSource(s, p, seed)); err != nil {
 			return nil, fmt.Errorf("synth: %w", err)
@@ -164,11 +193,58 @@ func setMetadata(b *gguf.Builder, s Shape, t ggml.Type) {
 	b.SetUint32(a+"attention.head_count_kv", uint32(s.KVHeads))
 	b.SetFloat32(a+"rope.freq_base", s.RopeBase)
 	b.SetFloat32(a+"attention.layer_norm_rms_epsilon", s.RMSEps)
-	b.SetUint32(a+"rope.dimension_count", uint32(s.HeadDim()))
+	b.SetUint32(a+"rope.dimension_count", uint32(s.RotatedDims()))
 	b.SetUint32(a+"vocab_size", uint32(s.Vocab))
+	if s.KeyLength > 0 {
+		b.SetUint32(a+"attention.key_length", uint32(s.KeyLength))
+		b.SetUint32(a+"attention.value_length", uint32(s.KeyLength))
+	}
 	if s.SlidingWindow > 0 {
 		b.SetUint32(a+"attention.sliding_window", uint32(s.SlidingWindow))
 	}
+	if s.SWAPattern > 0 {
+		b.SetUint32(a+"attention.sliding_window_pattern", uint32(s.SWAPattern))
+	}
+	if s.RopeBaseLocal > 0 {
+		b.SetFloat32(a+"rope.freq_base_swa", s.RopeBaseLocal)
+	}
+	if s.AttnSoftCap > 0 {
+		b.SetFloat32(a+"attn_logit_softcapping", s.AttnSoftCap)
+	}
+	if s.FinalSoftCap > 0 {
+		b.SetFloat32(a+"final_logit_softcapping", s.FinalSoftCap)
+	}
+	if lr := s.LongRoPE; lr != nil {
+		b.SetUint32(a+"rope.scaling.original_context_length", uint32(lr.OriginalContext))
+		b.SetFloat32(a+"rope.scaling.attn_factor", lr.attnFactor(s.Context))
+	}
+}
+
+// controlTokens are the control tokens a vocabulary of an architecture must hold:
+// llama.cpp sets attributes on Phi-3's <|endoftext|> by name when a model's name
+// contains "phi3" and fails to load a vocabulary without it.
+var controlTokens = map[string][]string{"phi3": {"<|endoftext|>"}}
+
+// attnFactor is LongRoPE's attention factor √(1 + ln(scale)/ln(original context))
+// for a context extended by scale = context/original (convert_hf_to_gguf.py's Phi-3).
+func (lr *LongRoPE) attnFactor(context int) float32 {
+	scale := float64(context) / float64(lr.OriginalContext)
+	if scale <= 1 {
+		return 1
+	}
+	return float32(math.Sqrt(1 + math.Log(scale)/math.Log(float64(lr.OriginalContext))))
+}
+
+// longRopeFactors are synthetic LongRoPE factors for n rotated pairs: 1 for the
+// highest frequencies rising smoothly to top for the lowest, the shape of the
+// published Phi-3.5 factors (short ones stay near 1, long ones reach tens).
+func longRopeFactors(n int, top float64) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		x := float64(i) / float64(max(n-1, 1))
+		out[i] = float32(1 + (top-1)*x*x)
+	}
+	return out
 }
 
 // tensorSource returns the generator of one tensor's encoded bytes. Each tensor
@@ -200,6 +276,10 @@ func tensorSource(s Shape, p TensorPlan, seed int64) func() ([]byte, error) {
 			}
 		case RopeFreqs:
 			copy(v, llama3RopeFactors(s))
+		case RopeShort:
+			copy(v, longRopeFactors(len(v), 1.5))
+		case RopeLong:
+			copy(v, longRopeFactors(len(v), 40))
 		}
 		return ggml.Quantize(p.Type, v)
 	}
