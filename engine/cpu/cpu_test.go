@@ -1,12 +1,14 @@
 package cpu
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	"heed/engine/ggml"
 	"heed/engine/model"
+	"heed/engine/model/executortest"
 )
 
 func randVec(r *rand.Rand, n int) []float32 {
@@ -359,6 +361,20 @@ func BenchmarkMatVec(b *testing.B) {
 			for b.Loop() {
 				e.MatMul(y, w, x, 1)
 			}
+		})
+	}
+}
+
+// TestExecutorConformance runs the executor suite every executor passes, with one and with
+// three worker threads (the split of rows and pairs across workers must not matter).
+func TestExecutorConformance(t *testing.T) {
+	for _, threads := range []int{1, 3} {
+		t.Run(fmt.Sprintf("threads=%d", threads), func(t *testing.T) {
+			executortest.Run(t, func(tb testing.TB) model.Executor {
+				e := New(threads)
+				tb.Cleanup(e.Close)
+				return e
+			})
 		})
 	}
 }

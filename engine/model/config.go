@@ -245,6 +245,7 @@ func (c *Config) readArch(u func(string, uint64) int, f func(string, float64) fl
 		}
 	case ArchGemma2, ArchGemma3:
 		c.PostNorms, c.GELU = true, true
+		c.QKNorm = c.Arch == ArchGemma3
 		c.EmbedScale = float32(math.Sqrt(float64(c.Dim)))
 		// Gemma's query_pre_attn_scalar is the head dimension in every size but 27B, where it
 		// is Dim/Heads; llama.cpp derives it from the layer count (46 layers for Gemma 2 27B,

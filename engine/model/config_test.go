@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 )
@@ -80,6 +81,8 @@ func TestReadConfigErrors(t *testing.T) {
 		{"odd rope dims", func(m meta) { m["llama.rope.dimension_count"] = 7 }},
 		{"yarn scaling", func(m meta) { m["llama.rope.scaling.type"] = "yarn" }},
 		{"key length differs from value length", func(m meta) { m["llama.attention.value_length"] = 16 }},
+		{"attention factor of zero", func(m meta) { m["llama.rope.scaling.attn_factor"] = 0.0 }},
+		{"too many layers", func(m meta) { m["llama.block_count"] = 1 << 20 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := baseMeta("llama")
@@ -122,5 +125,93 @@ func TestLlama3Factors(t *testing.T) {
 		if math.Abs(float64(inv[i])-want) > 1e-7*want {
 			t.Fatalf("inv freq %d = %v, want %v", i, inv[i], want)
 		}
+	}
+}
+
+// TestArchitectureConfigs pins what each architecture reads beyond the common keys, as
+// llama.cpp's load_arch_hparams for it does.
+func TestArchitectureConfigs(t *testing.T) {
+	spec := func(c Config) string {
+		s := ""
+		for _, l := range c.Spec {
+			s += map[RopeKind]string{RopeGlobal: "G", RopeLocal: "L", RopeNone: "-"}[l.Rope]
+			if l.Window > 0 {
+				s += fmt.Sprint(l.Window)
+			}
+			s += " "
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		arch  string
+		edit  func(meta)
+		check func(t *testing.T, c Config)
+	}{
+		{"qwen3", nil, func(t *testing.T, c Config) {
+			if !c.QKNorm || !c.RopeNeoX || c.PostNorms || c.GELU || c.EmbedScale != 1 {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"smollm3", func(m meta) { m["smollm3.block_count"] = 8 }, func(t *testing.T, c Config) {
+			if got := spec(c); got != "G G G - G G G - " || c.RopeNeoX {
+				t.Errorf("layers %q, neox %v", got, c.RopeNeoX)
+			}
+		}},
+		{"gemma2", func(m meta) { m["gemma2.block_count"] = 4 }, func(t *testing.T, c Config) {
+			// Defaults: window 4096 on even layers, caps 50 and 30, the global RoPE everywhere.
+			if got := spec(c); got != "L4096 G L4096 G " || c.AttnSoftCap != 50 || c.FinalSoftCap != 30 ||
+				c.RopeBaseLocal != c.RopeBase || c.QKNorm || !c.PostNorms || !c.GELU || c.EmbedScale != 8 {
+				t.Errorf("layers %q, %+v", got, c)
+			}
+		}},
+		{"gemma3", func(m meta) {
+			m["gemma3.block_count"] = 7
+			m["gemma3.attention.sliding_window"] = 512
+		}, func(t *testing.T, c Config) {
+			// Five local layers to one global, local RoPE base 10000, no soft caps.
+			if got := spec(c); got != "L512 L512 L512 L512 L512 G L512 " || c.RopeBaseLocal != 10000 ||
+				c.RopeLinearLocal != 1 || c.AttnSoftCap != 0 || c.FinalSoftCap != 0 || !c.QKNorm || c.AttnScale != float32(1/math.Sqrt(8)) {
+				t.Errorf("layers %q, %+v", got, c)
+			}
+		}},
+		{"gemma3", func(m meta) {
+			m["gemma3.block_count"] = 3
+			m["gemma3.attention.sliding_window"] = 8
+			m["gemma3.attention.sliding_window_pattern"] = 3
+			m["gemma3.rope.freq_base_swa"] = 20000.0
+			m["gemma3.rope.scaling.type"] = "linear"
+			m["gemma3.rope.scaling.factor"] = 8.0
+		}, func(t *testing.T, c Config) {
+			if got := spec(c); got != "L8 L8 G " || c.RopeBaseLocal != 20000 || c.RopeLinear != 8 || c.RopeLinearLocal != 1 {
+				t.Errorf("layers %q, %+v", got, c)
+			}
+		}},
+		{"gemma3", nil, func(t *testing.T, c Config) {
+			// No window in the file: every layer global.
+			if got := spec(c); got != "G G " {
+				t.Errorf("layers %q", got)
+			}
+		}},
+		{"phi3", func(m meta) {
+			m["phi3.rope.scaling.attn_factor"] = 1.19
+			m["phi3.rope.scaling.original_context_length"] = 4096
+			m["phi3.attention.sliding_window"] = 2047
+		}, func(t *testing.T, c Config) {
+			if got := spec(c); got != "G2047 G2047 " || float32(c.RopeAttnFactor) != 1.19 || c.RopeOrigContext != 4096 || !c.RopeNeoX {
+				t.Errorf("layers %q, %+v", got, c)
+			}
+		}},
+	} {
+		t.Run(tc.arch, func(t *testing.T) {
+			m := baseMeta(tc.arch)
+			if tc.edit != nil {
+				tc.edit(m)
+			}
+			c, err := ReadConfig(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, c)
+		})
 	}
 }

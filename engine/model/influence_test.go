@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"heed/engine/ggml"
 	"heed/engine/model"
 	"heed/internal/defaultmodel"
 )
@@ -98,6 +99,39 @@ func TestInfluenceMatchesNaive(t *testing.T) {
 							if math.Abs(float64(c.got)-c.want) > tol || c.got < 0 || c.got > 1 {
 								t.Fatalf("track %d layer %d token %d: %s %v, naive %v", tr, l, k, c.what, c.got, c.want)
 							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestInfluenceInEveryArchitecture checks GUIDE and Influence where the architectures
+// differ (SPEC §1, §2): Δ after Gemma's scale and soft cap and only inside a layer's
+// window, ‖o_k‖₁ after Gemma's post-norm, per-layer RoPE. Every synth architecture (F32),
+// prefilled and followed token by token, against the naive reference.
+func TestInfluenceInEveryArchitecture(t *testing.T) {
+	ids := []int32{1, 300, 17, 99, 99, 4, 250, 511, 8, 42, 3, 77}
+	T := len(ids)
+	span, bias := make([]float32, T), make([]float32, T)
+	for k := 2; k < 5; k++ {
+		span[k], bias[k] = 1, 2
+	}
+	for _, spec := range synthShapes[5:] {
+		t.Run(spec, func(t *testing.T) {
+			f, m := open(t, writeSynth(t, spec, ggml.F32), 2)
+			want := loadReference(t, f).run(ids, bias, [][]float32{span}, false)
+			for _, prefill := range []int{T, 5} {
+				infl, roll := runTracked(t, m, ids, bias, [][]float32{span}, false, prefill)
+				// As TestInfluenceMatchesNaive: values in [0, 1], f32 against float64.
+				for l := range m.Layers {
+					for k := range T {
+						if d := math.Abs(float64(infl[0][l][k]) - want.infl[0][l][k]); d > 1e-5 {
+							t.Fatalf("prefill %d, layer %d token %d: influence %v, naive %v", prefill, l, k, infl[0][l][k], want.infl[0][l][k])
+						}
+						if d := math.Abs(float64(roll[0][l][k]) - want.roll[0][l][k]); d > 1e-5 {
+							t.Fatalf("prefill %d, layer %d token %d: rollout %v, naive %v", prefill, l, k, roll[0][l][k], want.roll[0][l][k])
 						}
 					}
 				}

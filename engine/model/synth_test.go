@@ -16,16 +16,26 @@ import (
 	"heed/engine/synth"
 )
 
-// synthShapes are heed synth's presets, cut to two layers (and narrower FFNs)
+// synthShapes are heed synth's presets, cut to a few layers (and narrower widths)
 // so the naive reference stays fast; every architecture option they carry
 // (GQA, tied output, Q/K/V biases with NeoX RoPE, Llama 3 rope_freqs, sliding
-// window, dims that are not whole k-quant blocks) is kept.
+// window, dims that are not whole k-quant blocks; Qwen3's q/k norms and wide heads;
+// Gemma's scaled embeddings, post-norms, GeGLU, local and global layers with their own
+// RoPE; Gemma 2's soft caps, small enough here to bite; Phi-3's fused tensors, LongRoPE's
+// long factors (the 12-token context exceeds the original 8) and attention factor, and
+// Phi-4-mini's partial rotation; SmolLM3's RoPE-less fourth layer) is kept.
 var synthShapes = []string{
 	"stories260k",
 	"smollm2-135m,layers=2",
 	"qwen2.5-0.5b,layers=2,ffn=1024",
 	"llama3.2-1b,layers=2,dim=512,heads=8,kv=2,ffn=1024",
 	"mistral-7b,layers=2,dim=512,heads=8,kv=2,ffn=1024,swa=5",
+	"qwen3-0.6b,layers=2,dim=256,heads=4,kv=2,ffn=512",
+	"gemma3-270m,layers=3,swa=5,swa_pattern=3,ffn=512",
+	"gemma2-2b,layers=2,dim=256,heads=4,kv=2,ffn=512,swa=5,attn_cap=2,final_cap=3",
+	"phi3-mini,layers=2,dim=256,heads=4,kv=4,ffn=512,longrope=8",
+	"phi4-mini,layers=2,dim=256,heads=4,kv=2,ffn=512,rope_dims=48",
+	"smollm3-3b,layers=4,dim=256,heads=4,kv=2,ffn=512",
 }
 
 func writeSynth(t *testing.T, spec string, typ ggml.Type) string {

@@ -7,11 +7,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"heed/engine/cpu"
 	"heed/engine/ggml"
 	"heed/engine/gguf"
 	"heed/engine/model"
+	"heed/engine/synth"
 )
 
 // variant is a tiny model exercising one architecture option. Sizes keep every
@@ -242,26 +245,87 @@ func relRMS(got, want [][]float32) float64 {
 	return total / float64(len(want))
 }
 
+// TestUnsupportedModelsAreClearErrors loads files heed must refuse, each with an error
+// that names what is wrong.
 func TestUnsupportedModelsAreClearErrors(t *testing.T) {
-	b := gguf.NewBuilder()
-	b.SetString("general.architecture", "gemma3")
-	path := filepath.Join(t.TempDir(), "gemma.gguf")
-	out, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
+	synthBuilder := func(spec string) *gguf.Builder {
+		s, err := synth.ParseShape(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := synth.NewBuilder(s, ggml.F32, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	if _, err := b.WriteTo(out); err != nil {
-		t.Fatal(err)
+	vector := func(b *gguf.Builder, name string, n int) {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = 1
+		}
+		if err := b.AddTensorF32(name, []int64{int64(n)}, ggml.F32, v); err != nil {
+			t.Fatal(err)
+		}
 	}
-	out.Close()
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name  string
+		build func() *gguf.Builder
+		want  string
+	}{
+		{"unknown architecture", func() *gguf.Builder {
+			b := gguf.NewBuilder()
+			b.SetString("general.architecture", "mamba")
+			return b
+		}, `architecture "mamba" (supported: llama, qwen2, qwen3, gemma2, gemma3, phi3, smollm3)`},
+		{"a tensor the architecture does not have", func() *gguf.Builder {
+			b := synthBuilder("arch=llama,layers=1,dim=64,heads=4,ffn=128")
+			vector(b, "blk.0.attn_q_norm.weight", 16)
+			return b
+		}, "tensor blk.0.attn_q_norm.weight is not part of a llama model"},
+		{"half a LongRoPE pair", func() *gguf.Builder {
+			b := synthBuilder("arch=phi3,layers=1,dim=64,heads=4,ffn=128")
+			vector(b, "rope_factors_long.weight", 8)
+			return b
+		}, "needs both rope_factors_short and rope_factors_long"},
+		{"LongRoPE factors of the wrong length", func() *gguf.Builder {
+			b := synthBuilder("arch=phi3,layers=1,dim=64,heads=4,ffn=128")
+			vector(b, "rope_factors_long.weight", 6)
+			vector(b, "rope_factors_short.weight", 6)
+			return b
+		}, "rope_factors_short.weight has 6 factors, want 8"},
+		{"missing q/k norms", func() *gguf.Builder {
+			// A Gemma 2 file relabelled Gemma 3: everything but Gemma 3's q and k norms.
+			b := synthBuilder("arch=gemma2,layers=1,dim=64,heads=4,ffn=128")
+			b.SetString("general.architecture", "gemma3")
+			for k, v := range map[string]uint32{"block_count": 1, "embedding_length": 64, "feed_forward_length": 128,
+				"attention.head_count": 4} {
+				b.SetUint32("gemma3."+k, v)
+			}
+			return b
+		}, "tensor blk.0.attn_q_norm.weight is missing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "m.gguf")
+			out, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tc.build().WriteTo(out); err != nil {
+				t.Fatal(err)
+			}
+			out.Close()
+			f, err := gguf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			e := cpu.New(1)
+			defer e.Close()
+			_, err = model.Load(f, e)
+			if !errors.Is(err, model.ErrUnsupported) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want ErrUnsupported saying %q", err, tc.want)
+			}
+		})
 	}
-	defer f.Close()
-	_, err = model.Load(f, nil)
-	if !errors.Is(err, model.ErrUnsupported) {
-		t.Fatalf("got %v, want ErrUnsupported", err)
-	}
-	t.Log(err)
 }

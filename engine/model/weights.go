@@ -69,7 +69,7 @@ func LoadProgress(f *gguf.File, e Executor, progress func(done, total int64)) (*
 		return nil, err
 	}
 	m := &Model{Config: cfg, Exec: e, Types: map[ggml.Type]int{}}
-	l := loader{f: f, m: m, progress: progress}
+	l := loader{f: f, m: m, progress: progress, used: map[string]bool{}}
 	if progress != nil {
 		l.total = totalBytes(f)
 	}
@@ -85,7 +85,7 @@ func LoadProgress(f *gguf.File, e Executor, progress func(done, total int64)) (*
 	} else {
 		m.Output = m.TokenEmbd
 	}
-	if err := m.readRopeFactors(f); err != nil {
+	if err := m.readRopeFactors(f, l.used); err != nil {
 		return nil, err
 	}
 	qd, kvd := cfg.QDim(), cfg.KVDim()
@@ -142,6 +142,13 @@ func LoadProgress(f *gguf.File, e Executor, progress func(done, total int64)) (*
 	if l.err != nil {
 		return nil, l.err
 	}
+	// A tensor the architecture does not read means the file is not what its metadata says
+	// (llama.cpp refuses such a file too): computing without it would be silently wrong.
+	for i := range f.Tensors {
+		if name := f.Tensors[i].Name; !l.used[name] {
+			return nil, fmt.Errorf("%w: tensor %s is not part of a %s model", ErrUnsupported, name, cfg.Arch)
+		}
+	}
 	if progress != nil {
 		progress(l.total, l.total)
 	}
@@ -151,12 +158,13 @@ func LoadProgress(f *gguf.File, e Executor, progress func(done, total int64)) (*
 
 // readRopeFactors reads the per-pair frequency factors a file may carry: Llama 3's
 // rope_freqs.weight, or Phi-3's rope_factors_short.weight and rope_factors_long.weight.
-func (m *Model) readRopeFactors(f *gguf.File) error {
+func (m *Model) readRopeFactors(f *gguf.File, used map[string]bool) error {
 	read := func(name string) ([]float32, error) {
 		t, ok := f.Tensor(name)
 		if !ok {
 			return nil, nil
 		}
+		used[name] = true
 		factors, err := f.ReadTensorF32(t)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
@@ -250,6 +258,7 @@ type loader struct {
 	err         error
 	progress    func(done, total int64)
 	done, total int64
+	used        map[string]bool // tensors read
 }
 
 // matrix loads a (rows, cols) tensor; rows < 0 accepts any row count.
@@ -331,6 +340,7 @@ func (l *loader) tensor(name string, rank int) *gguf.TensorInfo {
 		l.err = fmt.Errorf("%w: tensor %s is missing", ErrUnsupported, name)
 		return nil
 	}
+	l.used[name] = true
 	if len(info.Dims) != rank {
 		l.err = fmt.Errorf("%w: tensor %s has %d dimensions, want %d", ErrUnsupported, name, len(info.Dims), rank)
 		return nil

@@ -8,7 +8,15 @@ import (
 
 	"heed/engine/ggml"
 	"heed/engine/model"
+	"heed/engine/model/executortest"
 )
+
+// TestExecutorConformance runs the executor suite the CPU executor passes too, with the same
+// tolerances.
+func TestExecutorConformance(t *testing.T) {
+	d := testDevice(t)
+	executortest.Run(t, func(tb testing.TB) model.Executor { return newTestExecutor(tb, d) })
+}
 
 func newTestExecutor(t testing.TB, d *Device) *Executor {
 	t.Helper()

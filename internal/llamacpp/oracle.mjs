@@ -1,13 +1,14 @@
 // Runs llama.cpp (node-llama-cpp, prebuilt CPU binaries, no build) on one GGUF file and
 // prints what heed's tests compare with, as one JSON line:
 //
-//   {"ids": [...], "logprobs": [[...], ...], "greedy": [...]}
+//   {"ids": [...], "greedy": [...], "logprobs": [[...], ...]}
 //
 // - ids: the prompt's token ids, as llama.cpp tokenises req.text (BOS first when the
 //   model's tokenizer adds one), or req.ids when given;
-// - logprobs: for every prompt position, the natural log of the next-token probabilities
-//   over the whole vocabulary (temperature 1, no truncation: log-softmax of the logits);
-// - greedy: req.steps tokens generated greedily after the prompt.
+// - greedy: req.steps tokens generated greedily after the prompt;
+// - logprobs: for every position of ids followed by greedy (but its last token), the
+//   natural log of the next-token probabilities over the whole vocabulary (temperature 1,
+//   no truncation: the log-softmax of the logits), null where a probability is 0.
 //
 // The request is one JSON object on stdin: {model, text | ids, steps, context, threads}.
 // NODE_LLAMA_CPP names node-llama-cpp's entry module (dist/index.js). f32 KV cache and no
@@ -34,14 +35,6 @@ const context = await model.createContext({
 });
 const vocab = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
 const seq = context.getSequence();
-const opts = {generateNext: {probabilities: true, options: {temperature: 1, topK: vocab, topP: 1, minP: 0}}};
-const out = await seq.controlledEvaluate(ids.map(t => [t, opts]));
-const logprobs = out.map(o => {
-    const row = new Array(vocab).fill(null);
-    for (const [tok, p] of o.next.probabilities) row[tok] = Math.log(p);
-    return row;
-});
-await seq.clearHistory();
 const greedy = [];
 if (req.steps > 0) {
     for await (const token of seq.evaluate(ids, {temperature: 0, yieldEogToken: true})) {
@@ -49,7 +42,16 @@ if (req.steps > 0) {
         if (greedy.length >= req.steps) break;
     }
 }
-console.log(JSON.stringify({ids, logprobs, greedy}));
+await seq.clearHistory();
+const opts = {generateNext: {probabilities: true, options: {temperature: 1, topK: vocab, topP: 1, minP: 0}}};
+const all = ids.concat(greedy.slice(0, -1));
+const out = await seq.controlledEvaluate(all.map(t => [t, opts]));
+const logprobs = out.map(o => {
+    const row = new Array(vocab).fill(null);
+    for (const [tok, p] of o.next.probabilities) if (p > 0) row[tok] = Math.log(p);
+    return row;
+});
+console.log(JSON.stringify({ids, greedy, logprobs}));
 await context.dispose();
 await model.dispose();
 await llama.dispose();

@@ -20,6 +20,7 @@ import (
 // package runs too and must pass or fail the binary; none may skip.
 var browserSuite = []string{
 	"TestAttentionMatchesNaiveSoftmax",
+	"TestExecutorConformance",
 	"TestMatVecMatchesCPU",
 	"TestMatMulMatchesCPU",
 	"TestRoPEMatchesCPU",
