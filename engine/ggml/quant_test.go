@@ -425,3 +425,52 @@ func TestQuantizeDequantizeExactTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestBestIndexIQ4MatchesBisection pins the table lookup of bestIndexIQ4 to
+// best_index_int8's bisection, written out here as the oracle, at every level,
+// every midpoint (exact ties), the neighbouring float32 values of both, random
+// values, the ends and NaN.
+func TestBestIndexIQ4MatchesBisection(t *testing.T) {
+	bisect := func(x float32) uint8 {
+		val := kvaluesIQ4NL
+		if x <= float32(val[0]) {
+			return 0
+		}
+		if x >= float32(val[15]) {
+			return 15
+		}
+		ml, mu := 0, 15
+		for mu-ml > 1 {
+			mav := (ml + mu) / 2
+			if x < float32(val[mav]) {
+				mu = mav
+			} else {
+				ml = mav
+			}
+		}
+		if x-float32(val[mu-1]) < float32(val[mu])-x {
+			return uint8(mu - 1)
+		}
+		return uint8(mu)
+	}
+	var vs []float32
+	for i, q := range kvaluesIQ4NL {
+		vs = append(vs, float32(q))
+		if i < 15 {
+			vs = append(vs, (float32(q)+float32(kvaluesIQ4NL[i+1]))/2)
+		}
+	}
+	for _, v := range vs[:len(vs):len(vs)] {
+		vs = append(vs, math.Nextafter32(v, -200), math.Nextafter32(v, 200))
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	for range 10000 {
+		vs = append(vs, float32(r.Float64()*300-150))
+	}
+	vs = append(vs, 0, -0.0, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e30, -1e30)
+	for _, v := range vs {
+		if got, want := bestIndexIQ4(v), bisect(v); got != want {
+			t.Errorf("bestIndexIQ4(%v) = %d, bisection %d", v, got, want)
+		}
+	}
+}
