@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Block layouts, from ggml-common.h. All multi-byte fields are little-endian;
@@ -54,13 +55,7 @@ var supportedTypes = []Type{F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, 
 func SupportedTypes() []Type { return append([]Type(nil), supportedTypes...) }
 
 // Supported reports whether Dequantize, Quantize, Dot, MatVec and MatMul accept t.
-func Supported(t Type) bool {
-	switch t {
-	case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS:
-		return true
-	}
-	return false
-}
+func Supported(t Type) bool { return slices.Contains(supportedTypes, t) }
 
 // checkSizes validates that src holds exactly n elements of type t.
 func checkSizes(op string, t Type, nBytes, n int) error {

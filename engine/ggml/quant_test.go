@@ -467,7 +467,7 @@ func TestBestIndexIQ4MatchesBisection(t *testing.T) {
 	for range 10000 {
 		vs = append(vs, float32(r.Float64()*300-150))
 	}
-	vs = append(vs, 0, -0.0, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e30, -1e30)
+	vs = append(vs, 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e30, -1e30)
 	for _, v := range vs {
 		if got, want := bestIndexIQ4(v), bisect(v); got != want {
 			t.Errorf("bestIndexIQ4(%v) = %d, bisection %d", v, got, want)
