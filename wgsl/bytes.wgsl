@@ -4,7 +4,8 @@
 // 4 bytes), so quantised blocks whose size is not a multiple of 4 (Q8_0: 34 bytes, Q4_0: 18,
 // Q6_K: 210) start at any even byte offset. These helpers read little-endian bytes, halves and
 // words at such offsets; every offset passed to w_u16, w_f16 and w_u32 is even. It also holds
-// scale_min_k4, the packed-scale unpacking that the Q4_K and Q5_K dequantisers share.
+// scale_min_k4, the packed-scale unpacking that the Q4_K and Q5_K dequantisers share, and
+// iq4_level, the level table that the IQ4_NL and IQ4_XS dequantisers share.
 // CPU twin: encoding/binary.LittleEndian on the file bytes.
 
 fn w_u8(i: u32) -> u32 {
@@ -44,4 +45,15 @@ fn scale_min_k4(sc: u32, j: u32) -> vec2<u32> {
     }
     return vec2<u32>((w_u8(sc + j + 4u) & 15u) | ((w_u8(sc + j - 4u) >> 6u) << 4u),
                      (w_u8(sc + j + 4u) >> 4u) | ((w_u8(sc + j) >> 6u) << 4u));
+}
+
+// The 16 levels of IQ4_NL and IQ4_XS (kvalues_iq4nl in llama.cpp's ggml-common.h:
+// −127, −104, −83, −65, −49, −35, −22, −10, 1, 13, 25, 38, 53, 69, 89, 113) as signed bytes,
+// four per word, little-endian. A vector rather than an array: every WGSL compiler indexes a
+// vector with a runtime index directly. CPU twin: ggml's kvaluesIQ4NL.
+const IQ4_LEVELS = vec4<u32>(0xbfad9881u, 0xf6eaddcfu, 0x26190d01u, 0x71594535u);
+
+// The level a 4-bit IQ4 index n (0–15) selects.
+fn iq4_level(n: u32) -> f32 {
+    return f32(bitcast<i32>(IQ4_LEVELS[n >> 2u] << (24u - 8u * (n & 3u))) >> 24u);
 }

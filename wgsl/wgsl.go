@@ -94,7 +94,8 @@ func Names() []string {
 var WeightKernels = []string{"matvec", "matmul", "embedding"}
 
 // WeightTypes are the ggml types with a dequant_<type>.wgsl.
-var WeightTypes = []ggml.Type{ggml.F32, ggml.F16, ggml.BF16, ggml.Q8_0, ggml.Q4_0, ggml.Q4_1, ggml.Q5_0, ggml.Q5_1, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K}
+var WeightTypes = []ggml.Type{ggml.F32, ggml.F16, ggml.BF16, ggml.Q8_0, ggml.Q4_0, ggml.Q4_1, ggml.Q5_0, ggml.Q5_1,
+	ggml.Q2_K, ggml.Q3_K, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K, ggml.IQ4_NL, ggml.IQ4_XS}
 
 // WeightModule assembles bytes.wgsl, dequant_<t>.wgsl and the kernel into one module.
 func WeightModule(kernel string, t ggml.Type) (string, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"heed/engine/ggml"
 	"heed/engine/synth"
@@ -15,10 +16,19 @@ func init() {
 	register(command{name: "synth", summary: "write a synthetic model of any Llama-family shape with seeded random weights", run: runSynth})
 }
 
+// synthTypes lists the types synth writes, for the help text.
+var synthTypes = func() string {
+	names := make([]string, 0, len(ggml.SupportedTypes()))
+	for _, t := range ggml.SupportedTypes() {
+		names = append(names, strings.ToLower(t.String()))
+	}
+	return strings.Join(names, ", ")
+}()
+
 func runSynth(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "synth", "OUT.gguf")
 	shape := fs.String("shape", "stories260k", "preset (stories260k, smollm2-135m, qwen2.5-0.5b, …) with ,key=value overrides, or a key=value list")
-	typeName := fs.String("type", "q8_0", "type of the 2-D weights (f32, f16, q8_0, q4_0, q4_k, q6_k, …)")
+	typeName := fs.String("type", "q8_0", "type of the 2-D weights: "+synthTypes+"; rows that are not whole blocks fall back as llama-quantize's do (q3_k → q4_0, iq4_xs → iq4_nl, …)")
 	seed := fs.Int64("seed", 1, "random seed for the weights")
 	asJSON := fs.Bool("json", false, "print what was written as JSON")
 	rest, err := parseFlags(fs, args)

@@ -1,9 +1,11 @@
 package cpu
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"heed/engine/ggml"
@@ -46,8 +48,7 @@ func checkClose(t *testing.T, what string, got []float32, want []float64, abs, r
 // must compute exactly the tensor the file holds, up to f32 accumulation.
 func TestMatMulMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	types := []ggml.Type{ggml.F32, ggml.F16, ggml.BF16, ggml.Q4_0, ggml.Q4_1, ggml.Q5_0, ggml.Q5_1, ggml.Q8_0, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K}
-	for _, typ := range types {
+	for _, typ := range ggml.SupportedTypes() {
 		for _, sz := range []struct{ rows, cols, n int }{{1, 256, 1}, {37, 256, 1}, {67, 512, 5}, {130, 256, 17}} {
 			w := randVec(r, sz.rows*sz.cols)
 			raw, err := ggml.Quantize(typ, w)
@@ -104,6 +105,14 @@ func TestWeightRejectsUnsupportedType(t *testing.T) {
 	_, err := e.Weight(&model.Tensor{Name: "w", Type: ggml.IQ2_XXS, Rows: 1, Cols: 256, Data: make([]byte, 66)})
 	if err == nil {
 		t.Fatal("IQ2_XXS accepted")
+	}
+	if !errors.Is(err, ggml.ErrUnsupportedType) {
+		t.Errorf("error %q does not wrap ErrUnsupportedType", err)
+	}
+	for _, typ := range ggml.SupportedTypes() {
+		if !strings.Contains(err.Error(), typ.String()) {
+			t.Errorf("error %q does not list supported type %s", err, typ)
+		}
 	}
 	_, err = e.Weight(&model.Tensor{Name: "w", Type: ggml.Q8_0, Rows: 2, Cols: 32, Data: make([]byte, 34)})
 	if err == nil {
@@ -337,13 +346,15 @@ func BenchmarkDot1024(b *testing.B) {
 
 // BenchmarkMatVec times one decode-step product (n = 1, one thread) per
 // quantised type with a vector kernel, at SmolLM2-135M's FFN shapes: 1536×576
-// (ffn_up; Q4_K models store it as Q5_0, 576 not being whole super-blocks)
-// and 576×1536 (ffn_down; Q6_K in half the layers of a Q4_K_M file).
+// (ffn_up; Q4_K models store it as Q5_0, 576 not being whole super-blocks,
+// IQ4_XS models as IQ4_NL) and 576×1536 (ffn_down; Q6_K in half the layers of
+// a Q4_K_M file).
 func BenchmarkMatVec(b *testing.B) {
 	for _, bc := range []struct {
 		typ        ggml.Type
 		rows, cols int
-	}{{ggml.Q8_0, 1536, 576}, {ggml.Q5_0, 1536, 576}, {ggml.Q4_K, 576, 1536}, {ggml.Q6_K, 576, 1536}} {
+	}{{ggml.Q8_0, 1536, 576}, {ggml.Q5_0, 1536, 576}, {ggml.Q4_K, 576, 1536}, {ggml.Q6_K, 576, 1536},
+		{ggml.Q2_K, 576, 1536}, {ggml.Q3_K, 576, 1536}, {ggml.IQ4_XS, 576, 1536}, {ggml.IQ4_NL, 1536, 576}} {
 		b.Run(bc.typ.String(), func(b *testing.B) {
 			r := rand.New(rand.NewPCG(3, 4))
 			raw, err := ggml.Quantize(bc.typ, randVec(r, bc.rows*bc.cols))

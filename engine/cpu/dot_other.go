@@ -22,3 +22,15 @@ func dequantQ8_0(row []byte, dst []float32) bool { return false }
 
 // dotQ6_K has no vector kernel here; MatMul uses ggml's.
 func dotQ6_K(row []byte, x []float32) (float32, bool) { return 0, false }
+
+// dotQ2_K has no vector kernel here; MatMul uses ggml's.
+func dotQ2_K(row []byte, x, xsum []float32) (float32, bool) { return 0, false }
+
+// dotQ3_K has no vector kernel here; MatMul uses ggml's.
+func dotQ3_K(row []byte, x []float32) (float32, bool) { return 0, false }
+
+// dotIQ4_NL has no vector kernel here; MatMul uses ggml's.
+func dotIQ4_NL(row []byte, x []float32) (float32, bool) { return 0, false }
+
+// dotIQ4_XS has no vector kernel here; MatMul uses ggml's.
+func dotIQ4_XS(row []byte, x []float32) (float32, bool) { return 0, false }

@@ -41,7 +41,8 @@ func tokenBlock(cols int) int {
 // pay for the decode except with Q4_K, whose per-token kernel is the fastest
 // (best-of-30 ratios per-token ÷ tiled at SmolLM2-135M's FFN shapes, n = 1:
 // F32 0.97–1.00; n = 2: Q8_0 1.12, Q5_0 1.42, Q6_K 1.28, Q4_K 0.98; n = 3:
-// Q4_K 1.35).
+// Q4_K 1.35; median of three, n = 2: Q2_K 1.3, Q3_K 1.6, IQ4_XS 1.6, IQ4_NL
+// 1.55 at 1536×576).
 func tiledMinTokens(typ ggml.Type) int {
 	switch {
 	case typ == ggml.F32:

@@ -44,9 +44,10 @@ func gemm3x4AVX2(w *float32, wstride int, x *float32, xstride int, out *float32,
 //go:noescape
 func gemm3x4AVX512(w *float32, wstride int, x *float32, xstride int, out *float32, n, k int)
 
-// dequantRow decodes whole blocks of a Q8_0, Q5_0, Q4_K or Q6_K row into dst
-// (len(dst) elements) with an AVX2 decoder, giving ggml.Dequantize's values
-// bit for bit; ok is false when no decoder applies.
+// dequantRow decodes whole blocks of a Q8_0, Q5_0, Q4_K, Q6_K, Q2_K, Q3_K,
+// IQ4_NL or IQ4_XS row into dst (len(dst) elements) with an AVX2 decoder,
+// giving ggml.Dequantize's values bit for bit; ok is false when no decoder
+// applies.
 func dequantRow(typ ggml.Type, row []byte, dst []float32) (ok bool) {
 	if !useAVX2 || len(dst) == 0 {
 		return false
@@ -70,7 +71,7 @@ func dequantRow(typ ggml.Type, row []byte, dst []float32) (ok bool) {
 		_ = dst[nsb*ggml.QK_K-1]
 		dequantQ6_KAVX2(&row[0], &dst[0], nsb)
 	default:
-		return false
+		return dequantLowBit(typ, row, dst)
 	}
 	return true
 }

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -16,7 +17,8 @@ func BenchmarkMatMulBatch(b *testing.B) {
 	for _, bc := range []struct {
 		typ        ggml.Type
 		rows, cols int
-	}{{ggml.F32, 1536, 576}, {ggml.Q8_0, 1536, 576}, {ggml.Q5_0, 1536, 576}, {ggml.Q4_K, 576, 1536}, {ggml.Q6_K, 576, 1536}} {
+	}{{ggml.F32, 1536, 576}, {ggml.Q8_0, 1536, 576}, {ggml.Q5_0, 1536, 576}, {ggml.Q4_K, 576, 1536}, {ggml.Q6_K, 576, 1536},
+		{ggml.Q2_K, 576, 1536}, {ggml.Q3_K, 576, 1536}, {ggml.IQ4_XS, 576, 1536}, {ggml.IQ4_NL, 1536, 576}} {
 		for _, n := range []int{2, 3, 4, 6, 8, 16, 64, 128} {
 			b.Run(fmt.Sprintf("%s/n=%d", bc.typ, n), func(b *testing.B) {
 				r := rand.New(rand.NewPCG(3, 4))
@@ -53,10 +55,10 @@ func TestTiledMatMulMatchesNaive(t *testing.T) {
 	}{
 		{[]ggml.Type{ggml.F32, ggml.F16, ggml.BF16}, 41, 7},
 		{[]ggml.Type{ggml.F32, ggml.F16, ggml.BF16}, 50, 77},
-		{[]ggml.Type{ggml.F32, ggml.Q8_0, ggml.Q5_0, ggml.Q4_0}, 35, 96},
-		{[]ggml.Type{ggml.Q8_0, ggml.Q5_0, ggml.Q5_1}, 64, 160},
-		{[]ggml.Type{ggml.F32, ggml.Q8_0, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K}, 49, 512},
-		{[]ggml.Type{ggml.Q4_K, ggml.Q6_K}, 31, 256},
+		{[]ggml.Type{ggml.F32, ggml.Q8_0, ggml.Q5_0, ggml.Q4_0, ggml.IQ4_NL}, 35, 96},
+		{[]ggml.Type{ggml.Q8_0, ggml.Q5_0, ggml.Q5_1, ggml.IQ4_NL}, 64, 160},
+		{[]ggml.Type{ggml.F32, ggml.Q8_0, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K, ggml.Q2_K, ggml.Q3_K, ggml.IQ4_XS}, 49, 512},
+		{[]ggml.Type{ggml.Q4_K, ggml.Q6_K, ggml.Q2_K, ggml.Q3_K, ggml.IQ4_XS}, 31, 256},
 	}
 	for _, sh := range shapes {
 		for _, typ := range sh.types {
@@ -157,36 +159,40 @@ func TestGemmKernelMatchesPortable(t *testing.T) {
 
 // TestDequantRowMatchesGGML pins the AVX2 row decoders to ggml.Dequantize bit
 // for bit (same products, same roundings), at block counts 1–9, including
-// rows with extreme scales from quantising wide-ranged data.
+// rows with extreme scales from quantising wide-ranged data and rows of random
+// bytes (every scale and quant pattern; NaN matches NaN).
 func TestDequantRowMatchesGGML(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("no AVX2 decoders on this CPU")
 	}
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, typ := range []ggml.Type{ggml.Q8_0, ggml.Q5_0, ggml.Q4_K, ggml.Q6_K} {
-		block := 32
-		if typ == ggml.Q4_K || typ == ggml.Q6_K {
-			block = ggml.QK_K
-		}
+	for _, typ := range []ggml.Type{ggml.Q8_0, ggml.Q5_0, ggml.Q4_K, ggml.Q6_K, ggml.Q2_K, ggml.Q3_K, ggml.IQ4_NL, ggml.IQ4_XS} {
+		block := typ.BlockSize()
 		for nb := 1; nb <= 9; nb++ {
 			v := randVec(r, nb*block)
 			for i := range v {
 				v[i] *= float32(1 + r.IntN(1000))
 			}
-			raw, err := ggml.Quantize(typ, v)
+			quantised, err := ggml.Quantize(typ, v)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, got := make([]float32, len(v)), make([]float32, len(v))
-			if err := ggml.Dequantize(typ, raw, want); err != nil {
-				t.Fatal(err)
+			random := make([]byte, len(quantised))
+			for i := range random {
+				random[i] = byte(r.Uint32())
 			}
-			if !dequantRow(typ, raw, got) {
-				t.Fatalf("%s: no decoder", typ)
-			}
-			for i := range got {
-				if got[i] != want[i] {
-					t.Fatalf("%s, %d blocks: element %d = %v, want %v", typ, nb, i, got[i], want[i])
+			for _, raw := range [][]byte{quantised, random} {
+				want, got := make([]float32, len(v)), make([]float32, len(v))
+				if err := ggml.Dequantize(typ, raw, want); err != nil {
+					t.Fatal(err)
+				}
+				if !dequantRow(typ, raw, got) {
+					t.Fatalf("%s: no decoder", typ)
+				}
+				for i := range got {
+					if got[i] != want[i] && !(math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))) {
+						t.Fatalf("%s, %d blocks: element %d = %v, want %v", typ, nb, i, got[i], want[i])
+					}
 				}
 			}
 		}

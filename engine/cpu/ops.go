@@ -49,21 +49,21 @@ func (e *Executor) RMSNorm(dst, x model.Buffer, gain model.Weight, n int, eps fl
 // A batch of at least tiledMinTokens vectors (prefill) goes through the tiled
 // product (gemm.go): weight rows decoded to f32 three at a time, once per token
 // block, and multiplied with four vectors at a time by a register-blocked
-// kernel (AVX-512 or AVX2). Smaller batches (decode): Q8_0,
-// Q5_0, Q4_K and Q6_K rows are read block by block by this package's AVX2
-// kernels (dot_amd64.s); other types go through ggml's block-by-block dot
-// products for a single vector, or decode each row once for a batch.
+// kernel (AVX-512 or AVX2). Smaller batches (decode): rows of the types with
+// an AVX2 kernel (rowdot.go) are read block by block by it; other types go
+// through ggml's block-by-block dot products for a single vector, or decode
+// each row once for a batch.
 func (e *Executor) MatMul(dst model.Buffer, w model.Weight, x model.Buffer, n int) {
 	W := w.(*weight)
 	e.mm = matMulJob{e: e, w: W, x: data(x), y: data(dst), n: n, tiled: n >= tiledMinTokens(W.typ)}
-	if W.typ == ggml.Q4_K && useAVX2 && !e.mm.tiled {
-		// Q4_K applies each sub-block's minimum through the sums of x per 32.
-		nb := W.cols / 32
+	if span := xsumSpan(W.typ); span > 0 && hasVecDot(W.typ) && !e.mm.tiled {
+		// Q4_K and Q2_K apply each sub-block's minimum through the sums of x per span.
+		nb := W.cols / span
 		if len(e.xsum) < n*nb {
 			e.xsum = make([]float32, n*nb)
 		}
 		e.mm.xsum = e.xsum[:n*nb]
-		blockSums(e.mm.x[:n*W.cols], e.mm.xsum)
+		blockSums(e.mm.x[:n*W.cols], e.mm.xsum, span)
 	}
 	minRows := max(minRowsPerWorker, minFlopsPerWorker/max(W.cols*n, 1))
 	e.pool.run(W.rows, minRows, &e.mm)
@@ -73,7 +73,7 @@ func (e *Executor) MatMul(dst model.Buffer, w model.Weight, x model.Buffer, n in
 type matMulJob struct {
 	e          *Executor
 	w          *weight
-	x, y, xsum []float32 // xsum (n, cols/32): sums of x per 32, for Q4_K
+	x, y, xsum []float32 // xsum (n, cols/span): sums of x per xsumSpan(type) elements
 	n          int
 	tiled      bool // the batch goes through the tiled product
 }
@@ -84,29 +84,15 @@ func (j *matMulJob) do(k, lo, hi int) {
 		j.tiledRows(k, lo, hi)
 		return
 	}
-	// Q8_0, Q5_0, Q4_K and Q6_K have vector kernels that read the blocks directly.
-	switch {
-	case (W.typ == ggml.Q8_0 || W.typ == ggml.Q5_0 || W.typ == ggml.Q6_K) && useAVX2:
-		kernel := dotQ8_0
-		switch W.typ {
-		case ggml.Q5_0:
-			kernel = dotQ5_0
-		case ggml.Q6_K:
-			kernel = dotQ6_K
+	if hasVecDot(W.typ) {
+		nb := 0
+		if span := xsumSpan(W.typ); span > 0 {
+			nb = W.cols / span
 		}
 		for r := lo; r < hi; r++ {
 			row := W.raw[r*W.rowBytes : (r+1)*W.rowBytes]
 			for v := range n {
-				j.y[v*W.rows+r], _ = kernel(row, j.x[v*W.cols:(v+1)*W.cols])
-			}
-		}
-		return
-	case W.typ == ggml.Q4_K && useAVX2:
-		nb := W.cols / 32
-		for r := lo; r < hi; r++ {
-			row := W.raw[r*W.rowBytes : (r+1)*W.rowBytes]
-			for v := range n {
-				j.y[v*W.rows+r], _ = dotQ4_K(row, j.x[v*W.cols:(v+1)*W.cols], j.xsum[v*nb:(v+1)*nb])
+				j.y[v*W.rows+r], _ = vecDot(W.typ, row, j.x[v*W.cols:(v+1)*W.cols], j.xsum[v*nb:(v+1)*nb])
 			}
 		}
 		return
@@ -124,11 +110,11 @@ func (j *matMulJob) do(k, lo, hi int) {
 	}
 }
 
-// blockSums sets xsum[i] to the sum of x[32i:32i+32], in order.
-func blockSums(x, xsum []float32) {
+// blockSums sets xsum[i] to the sum of x[span·i:span·i+span], in order.
+func blockSums(x, xsum []float32, span int) {
 	for i := range xsum {
 		var s float32
-		for _, v := range x[32*i : 32*i+32] {
+		for _, v := range x[span*i : span*i+span] {
 			s += v
 		}
 		xsum[i] = s

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Block layouts, from ggml-common.h. All multi-byte fields are little-endian;
@@ -17,28 +18,44 @@ import (
 //	Q4_K 144 B / 256: d half, dmin half | scales[12] (8 × 6-bit scale, 8 × 6-bit min) | qs[128]
 //	Q5_K 176 B / 256: d half, dmin half | scales[12] | qh[32] | qs[128]
 //	Q6_K 210 B / 256: ql[128] | qh[64] | scales[16] int8 | d half
+//	Q2_K  84 B / 256: scales[16] (4-bit scale | 4-bit min << 4) | qs[64] | d half, dmin half
+//	Q3_K 110 B / 256: hmask[32] | qs[64] | scales[12] (16 × 6-bit) | d half
+//	IQ4_NL 18 B / 32: d half | qs[16]         as Q4_0, nibbles index kvaluesIQ4NL
+//	IQ4_XS 136 B / 256: d half | scales_h u16 | scales_l[4] | qs[128]
 const (
 	qk         = 32 // elements per block of the 32-element formats
 	kScaleSize = 12 // bytes of packed 6-bit scales and mins in Q4_K and Q5_K
 
-	q40Bytes = 2 + qk/2
-	q41Bytes = 4 + qk/2
-	q50Bytes = 2 + 4 + qk/2
-	q51Bytes = 4 + 4 + qk/2
-	q80Bytes = 2 + qk
-	q4KBytes = 4 + kScaleSize + QK_K/2
-	q5KBytes = 4 + kScaleSize + QK_K/8 + QK_K/2
-	q6KBytes = QK_K/2 + QK_K/4 + QK_K/16 + 2
+	q40Bytes   = 2 + qk/2
+	q41Bytes   = 4 + qk/2
+	q50Bytes   = 2 + 4 + qk/2
+	q51Bytes   = 4 + 4 + qk/2
+	q80Bytes   = 2 + qk
+	q4KBytes   = 4 + kScaleSize + QK_K/2
+	q5KBytes   = 4 + kScaleSize + QK_K/8 + QK_K/2
+	q6KBytes   = QK_K/2 + QK_K/4 + QK_K/16 + 2
+	q2KBytes   = QK_K/16 + QK_K/4 + 4
+	q3KBytes   = QK_K/8 + QK_K/4 + kScaleSize + 2
+	iq4NLBytes = 2 + qk/2
+	iq4XSBytes = 2 + 2 + QK_K/64 + QK_K/2
 )
 
+// kvaluesIQ4NL are the 16 levels of IQ4_NL and IQ4_XS (kvalues_iq4nl in
+// ggml-common.h): a non-uniform grid, denser near zero, that the 4-bit quants
+// index; a block's scale multiplies the level.
+var kvaluesIQ4NL = [16]int8{-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}
+
+// supportedTypes lists the types Dequantize, Quantize, Dot, MatVec and MatMul
+// accept, in the order SupportedTypes reports them.
+var supportedTypes = []Type{F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS}
+
+// SupportedTypes returns the types Supported accepts, plain types first, then
+// the 32-element formats, the k-quants and the non-linear formats. The caller
+// owns the slice.
+func SupportedTypes() []Type { return append([]Type(nil), supportedTypes...) }
+
 // Supported reports whether Dequantize, Quantize, Dot, MatVec and MatMul accept t.
-func Supported(t Type) bool {
-	switch t {
-	case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K:
-		return true
-	}
-	return false
-}
+func Supported(t Type) bool { return slices.Contains(supportedTypes, t) }
 
 // checkSizes validates that src holds exactly n elements of type t.
 func checkSizes(op string, t Type, nBytes, n int) error {
@@ -91,6 +108,14 @@ func Dequantize(t Type, src []byte, dst []float32) error {
 		forBlocks(src, dst, q5KBytes, QK_K, dequantQ5_K)
 	case Q6_K:
 		forBlocks(src, dst, q6KBytes, QK_K, dequantQ6_K)
+	case Q2_K:
+		forBlocks(src, dst, q2KBytes, QK_K, dequantQ2_K)
+	case Q3_K:
+		forBlocks(src, dst, q3KBytes, QK_K, dequantQ3_K)
+	case IQ4_NL:
+		forBlocks(src, dst, iq4NLBytes, qk, dequantIQ4_NL)
+	case IQ4_XS:
+		forBlocks(src, dst, iq4XSBytes, QK_K, dequantIQ4_XS)
 	}
 	return nil
 }
@@ -238,6 +263,107 @@ func dequantQ6_K(b []byte, y []float32) {
 			out[l+32] = float32(d*float32(int8(sc[is+2]))) * float32(q2)
 			out[l+64] = float32(d*float32(int8(sc[is+4]))) * float32(q3)
 			out[l+96] = float32(d*float32(int8(sc[is+6]))) * float32(q4)
+		}
+	}
+}
+
+// dequantQ2_K is a port of dequantize_row_q2_K for one super-block. Sixteen
+// 16-element sub-blocks, each with a 4-bit scale (low nibble of scales[j]) and a
+// 4-bit min (high nibble): element = d·scale·q − dmin·min, q in 0..3. Each
+// 128-element half h reads qs[32h:32h+32]; element 128h + 32k + l (k = 0..3,
+// l = 0..31) is bits 2k..2k+1 of qs[32h+l], in sub-block 8h + 2k + l/16.
+func dequantQ2_K(b []byte, y []float32) {
+	scales := b[:QK_K/16]
+	qs := b[QK_K/16 : QK_K/16+QK_K/4]
+	d, dmin := halfAt(b[q2KBytes-4:]), halfAt(b[q2KBytes-2:])
+	for h := range 2 {
+		q := qs[32*h : 32*h+32]
+		for k := range 4 {
+			shift := 2 * k
+			for half := range 2 {
+				sc := scales[8*h+2*k+half]
+				dl, ml := d*float32(sc&0x0f), dmin*float32(sc>>4)
+				out := y[128*h+32*k+16*half : 128*h+32*k+16*half+16]
+				for l := range 16 {
+					out[l] = float32(dl*float32(q[16*half+l]>>shift&3)) - ml
+				}
+			}
+		}
+	}
+}
+
+// q3KScale unpacks the 6-bit scale of sub-block j (0..15) of a Q3_K block,
+// offset by −32: its low 4 bits are the low nibble of scales[j] for j < 8, the
+// high nibble of scales[j−8] otherwise; its top 2 bits are bits 2·(j/4)..+1 of
+// scales[8 + j%4] (the aux shuffling in dequantize_row_q3_K).
+func q3KScale(scales []byte, j int) int32 {
+	_ = scales[11]
+	lo := scales[j%8] >> (4 * (j / 8)) & 0x0f
+	hi := scales[8+j%4] >> (2 * (j / 4)) & 3
+	return int32(lo|hi<<4) - 32
+}
+
+// dequantQ3_K is a port of dequantize_row_q3_K for one super-block. Sixteen
+// 16-element sub-blocks with signed 6-bit scales; element = d·scale·q, q in
+// −4..3: the low 2 bits sit where Q2_K keeps them (bits 2k of qs[32h+l] for
+// element 128h + 32k + l) and element e's third bit is bit e/32 of hmask[e%32],
+// q = low − 4 where that bit is clear.
+func dequantQ3_K(b []byte, y []float32) {
+	hmask := b[:QK_K/8]
+	qs := b[QK_K/8 : QK_K/8+QK_K/4]
+	scales := b[QK_K/8+QK_K/4 : QK_K/8+QK_K/4+kScaleSize]
+	d := halfAt(b[q3KBytes-2:])
+	for h := range 2 {
+		q := qs[32*h : 32*h+32]
+		for k := range 4 {
+			shift, bit := 2*k, 4*h+k
+			for half := range 2 {
+				dl := d * float32(q3KScale(scales, 8*h+2*k+half))
+				out := y[128*h+32*k+16*half : 128*h+32*k+16*half+16]
+				for l := range 16 {
+					i := 16*half + l
+					v := int32(q[i]>>shift&3) - 4 + 4*int32(hmask[i]>>bit&1)
+					out[l] = dl * float32(v)
+				}
+			}
+		}
+	}
+}
+
+// dequantIQ4_NL is a port of dequantize_row_iq4_nl for one block: Q4_0's nibble
+// order, each nibble an index into kvaluesIQ4NL.
+func dequantIQ4_NL(b []byte, y []float32) {
+	d := halfAt(b)
+	qs := b[2:iq4NLBytes]
+	for j := range qk / 2 {
+		y[j] = d * float32(kvaluesIQ4NL[qs[j]&0x0f])
+		y[j+qk/2] = d * float32(kvaluesIQ4NL[qs[j]>>4])
+	}
+}
+
+// iq4XSScale unpacks the 6-bit scale of sub-block ib (0..7) of an IQ4_XS block,
+// offset by −32: low 4 bits from nibble ib%2 of scales_l[ib/2], top 2 bits from
+// bits 2ib..2ib+1 of scales_h.
+func iq4XSScale(scalesH uint16, scalesL []byte, ib int) int32 {
+	lo := scalesL[ib/2] >> (4 * (ib % 2)) & 0x0f
+	hi := uint8(scalesH>>(2*ib)) & 3
+	return int32(lo|hi<<4) - 32
+}
+
+// dequantIQ4_XS is a port of dequantize_row_iq4_xs for one super-block: eight
+// 32-element sub-blocks laid out as IQ4_NL blocks (qs[16ib:16ib+16]) whose scale
+// is d·(6-bit scale − 32).
+func dequantIQ4_XS(b []byte, y []float32) {
+	d := halfAt(b)
+	scalesH := binary.LittleEndian.Uint16(b[2:])
+	scalesL := b[4 : 4+QK_K/64]
+	qs := b[4+QK_K/64 : iq4XSBytes]
+	for ib := range QK_K / 32 {
+		dl := d * float32(iq4XSScale(scalesH, scalesL, ib))
+		q, out := qs[16*ib:16*ib+16], y[32*ib:32*ib+32]
+		for j := range 16 {
+			out[j] = dl * float32(kvaluesIQ4NL[q[j]&0x0f])
+			out[j+16] = dl * float32(kvaluesIQ4NL[q[j]>>4])
 		}
 	}
 }

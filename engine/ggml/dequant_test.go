@@ -171,6 +171,60 @@ func TestDequantizeHandBuiltBlocks(t *testing.T) {
 			want: set(perSubBlock(16, -32, -16, 48, -16, -16, -16, -64, -16, -16, 2048, -16, -16, -16, -16, -16, -16),
 				map[int]float32{0: -22, 32: 6, 64: 2.5, 96: 38, 144: -1984}),
 		},
+		{
+			name: "Q2_K",
+			typ:  Q2_K,
+			// d = 0.5, dmin = 1; scales[0] = 0x12 (scale 2, min 1), [1] = 0x03 (3, 0),
+			// [6] = 0x24 (4, 2), [9] = 0xf1 (1, 15), others 0: a zero quant in
+			// sub-block j gives −min_j: −1, 0, …, −2 (j = 6), …, −15 (j = 9).
+			// qs[0] = 0xc3: element 0 (bits 0–1, sub-block 0) = 0.5·2·3 − 1 = 2;
+			// element 96 (bits 6–7, sub-block 6) = 0.5·4·3 − 2 = 4.
+			// qs[16] = 0x02: element 16 (sub-block 1) = 0.5·3·2 = 3.
+			// qs[48] = 0x01: element 128+16 (sub-block 9) = 0.5·1·1 − 15 = −14.5.
+			src: cat([]byte{0x12, 0x03, 0, 0, 0, 0, 0x24, 0, 0, 0xf1, 0, 0, 0, 0, 0, 0},
+				with(with(with(make([]byte, 64), 0, 0xc3), 16, 0x02), 48, 0x01),
+				le16(h0_5), le16(h1)),
+			want: set(perSubBlock(16, -1, 0, 0, 0, 0, 0, -2, 0, 0, -15, 0, 0, 0, 0, 0, 0),
+				map[int]float32{0: 2, 16: 3, 96: 4, 144: -14.5}),
+		},
+		{
+			name: "Q3_K",
+			typ:  Q3_K,
+			// d = 0.5. scales[0] = 0x21: low nibbles of sub-block 0 (1) and 8 (2);
+			// scales[8] = 0x82: top bits of sub-blocks 0 (2) and 12 (2), so scales are
+			// 33−32 = 1 (j=0), 2−32 = −30 (j=8), 32−32 = 0 (j=12), −32 elsewhere. A zero
+			// quant with a clear hmask bit is −4: 0.5·scale·(−4) = −2·scale per sub-block.
+			// qs[0] = 0x03, hmask[0] = 0x03: element 0 = 3 (bit 0 set) → 0.5·1·3 = 1.5;
+			// element 32 (sub-block 2) = 0 (bit 1 set) → 0.
+			// qs[32] = 0x01: element 128 (sub-block 8) = 1−4 = −3 → 0.5·(−30)·(−3) = 45.
+			// qs[63] = 0x80, hmask[31] = 0x80: element 255 (sub-block 15) = 2 → −32.
+			src: cat(with(with(make([]byte, 32), 0, 0x03), 31, 0x80),
+				with(with(with(make([]byte, 64), 0, 0x03), 32, 0x01), 63, 0x80),
+				[]byte{0x21, 0, 0, 0, 0, 0, 0, 0, 0x82, 0, 0, 0}, le16(h0_5)),
+			want: set(perSubBlock(16, -2, 64, 64, 64, 64, 64, 64, 64, 60, 64, 64, 64, 0, 64, 64, 64),
+				map[int]float32{0: 1.5, 32: 0, 128: 45, 255: -32}),
+		},
+		{
+			name: "IQ4_NL",
+			typ:  IQ4_NL,
+			// d = 0.5; qs[0] = 0xf0: element 0 = 0.5·kvalues[0] = −63.5, element 16 =
+			// 0.5·kvalues[15] = 56.5; every other nibble 8 → 0.5·1.
+			src:  cat(le16(h0_5), []byte{0xf0}, fill(15, 0x88)),
+			want: set(filled(32, 0.5), map[int]float32{0: -63.5, 16: 56.5}),
+		},
+		{
+			name: "IQ4_XS",
+			typ:  IQ4_XS,
+			// d = 0.5; scales_l = 21 00 00 f0, scales_h = 0x400a: sub-block scales
+			// 1|2<<4 − 32 = 1, 2|2<<4 − 32 = 2, 0 − 32 = −32 (ib 2..6), 15|1<<4 − 32 = −1.
+			// Nibble 8 (level 1) gives 0.5·scale. qs[0] = 0xf0: element 0 = 0.5·1·(−127),
+			// element 16 = 0.5·1·113; qs[127] = 0x0f: element 239 = 0.5·(−1)·113,
+			// element 255 = 0.5·(−1)·(−127).
+			src: cat(le16(h0_5), le16(0x400a), []byte{0x21, 0, 0, 0xf0},
+				with(with(fill(128, 0x88), 0, 0xf0), 127, 0x0f)),
+			want: set(perSubBlock(32, 0.5, 1, -16, -16, -16, -16, -16, -0.5),
+				map[int]float32{0: -63.5, 16: 56.5, 239: -56.5, 255: 63.5}),
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -213,12 +267,17 @@ func TestBlockSizesMatchLayout(t *testing.T) {
 		{Q4_K, 256, 2 /*d*/ + 2 /*dmin*/ + 12 /*scales*/ + 128 /*qs*/},
 		{Q5_K, 256, 2 /*d*/ + 2 /*dmin*/ + 12 /*scales*/ + 32 /*qh*/ + 128 /*qs*/},
 		{Q6_K, 256, 128 /*ql*/ + 64 /*qh*/ + 16 /*scales*/ + 2 /*d*/},
+		{Q2_K, 256, 16 /*scales*/ + 64 /*qs*/ + 2 /*d*/ + 2 /*dmin*/},
+		{Q3_K, 256, 32 /*hmask*/ + 64 /*qs*/ + 12 /*scales*/ + 2 /*d*/},
+		{IQ4_NL, 32, 2 /*d*/ + 16 /*qs*/},
+		{IQ4_XS, 256, 2 /*d*/ + 2 /*scales_h*/ + 4 /*scales_l*/ + 128 /*qs*/},
 		{F32, 1, 4},
 		{F16, 1, 2},
 		{BF16, 1, 2},
 	}
 	internal := map[Type]int{Q4_0: q40Bytes, Q4_1: q41Bytes, Q5_0: q50Bytes, Q5_1: q51Bytes,
-		Q8_0: q80Bytes, Q4_K: q4KBytes, Q5_K: q5KBytes, Q6_K: q6KBytes, F32: 4, F16: 2, BF16: 2}
+		Q8_0: q80Bytes, Q4_K: q4KBytes, Q5_K: q5KBytes, Q6_K: q6KBytes, F32: 4, F16: 2, BF16: 2,
+		Q2_K: q2KBytes, Q3_K: q3KBytes, IQ4_NL: iq4NLBytes, IQ4_XS: iq4XSBytes}
 	for _, tc := range tests {
 		if got := tc.typ.TypeSize(); got != tc.fields {
 			t.Errorf("%s TypeSize = %d, layout sums to %d", tc.typ, got, tc.fields)
@@ -243,8 +302,8 @@ func TestDequantizeErrors(t *testing.T) {
 		dst     int
 		wantErr error
 	}{
-		{"unsupported known type", Q2_K, 84, 256, ErrUnsupportedType},
-		{"unsupported IQ type", IQ4_NL, 18, 32, ErrUnsupportedType},
+		{"unsupported known type", Q8_K, 292, 256, ErrUnsupportedType},
+		{"unsupported IQ type", IQ2_XXS, 66, 256, ErrUnsupportedType},
 		{"unknown type id", Type(99), 4, 1, ErrUnsupportedType},
 		{"partial block", Q8_0, 34, 31, nil},
 		{"short source", Q8_0, 33, 32, nil},
@@ -272,6 +331,10 @@ func TestDequantizeErrors(t *testing.T) {
 func FuzzDequantize(f *testing.F) {
 	f.Add(uint8(Q4_K), []byte{1, 2, 3})
 	f.Add(uint8(Q8_0), make([]byte, 34))
+	f.Add(uint8(Q2_K), fill(84, 0x5a))
+	f.Add(uint8(Q3_K), fill(110, 0xa5))
+	f.Add(uint8(IQ4_NL), cat(le16(h0_5), fill(16, 0x3c)))
+	f.Add(uint8(IQ4_XS), cat(le16(h0_25), le16(0x400a), fill(132, 0x96)))
 	f.Fuzz(func(t *testing.T, typ uint8, src []byte) {
 		tt := Type(typ)
 		if tt.BlockSize() == 0 {

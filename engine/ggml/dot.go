@@ -20,9 +20,9 @@ import "fmt"
 // and Type.RowBytes).
 
 // dotRow returns row · x for one row of len(x) elements of type t. xsum[i] is the
-// sum of x[32i:32i+32]; the formats with a per-block min (Q4_1, Q5_1, Q4_K, Q5_K)
-// apply it to a whole block sum at once, so MatVec computes xsum once per vector
-// rather than once per row. Dispatch is a switch of direct calls rather than a
+// sum of x[s·i:s·i+s], s = sumSpan(t); the formats with a per-block min (Q4_1,
+// Q5_1, Q2_K, Q4_K, Q5_K) apply it to a whole block sum at once, so MatVec
+// computes xsum once per vector rather than once per row. Dispatch is a switch of direct calls rather than a
 // function value so that xsum, which callers keep on the stack, does not escape.
 func dotRow(t Type, row []byte, x, xsum []float32) float32 {
 	switch t {
@@ -48,6 +48,14 @@ func dotRow(t Type, row []byte, x, xsum []float32) float32 {
 		return dotQ5_K(row, x, xsum)
 	case Q6_K:
 		return dotQ6_K(row, x, xsum)
+	case Q2_K:
+		return dotQ2_K(row, x, xsum)
+	case Q3_K:
+		return dotQ3_K(row, x, xsum)
+	case IQ4_NL:
+		return dotIQ4_NL(row, x, xsum)
+	case IQ4_XS:
+		return dotIQ4_XS(row, x, xsum)
 	}
 	panic(fmt.Sprintf("ggml: no dot product for %s: %v", t, ErrUnsupportedType))
 }
@@ -59,12 +67,16 @@ func mustSupport(op string, t Type) {
 	}
 }
 
-func usesBlockSums(t Type) bool {
+// sumSpan is the number of elements of x per block sum that t's kernel reads
+// (the span of one min), or 0 when it reads none.
+func sumSpan(t Type) int {
 	switch t {
 	case Q4_1, Q5_1, Q4_K, Q5_K:
-		return true
+		return 32
+	case Q2_K:
+		return 16
 	}
-	return false
+	return 0
 }
 
 // rowBytes returns the byte size of a row of n elements, panicking on a partial block.
@@ -76,8 +88,22 @@ func rowBytes(t Type, n int) int {
 	return int(rb)
 }
 
-// blockSums fills xsum[i] with the sum of x[32i:32i+32].
-func blockSums(x, xsum []float32) {
+// blockSums fills xsum with the sums of x per span elements (32 or 16).
+func blockSums(x, xsum []float32, span int) {
+	if span == 16 {
+		for i := range xsum {
+			xs := (*[16]float32)(x[16*i:])
+			var s0, s1, s2, s3 float32
+			for j := 0; j < 16; j += 4 {
+				s0 += xs[j]
+				s1 += xs[j+1]
+				s2 += xs[j+2]
+				s3 += xs[j+3]
+			}
+			xsum[i] = (s0 + s1) + (s2 + s3)
+		}
+		return
+	}
 	for i := range xsum {
 		xs := (*[32]float32)(x[32*i:])
 		var s0, s1, s2, s3 float32
@@ -91,9 +117,25 @@ func blockSums(x, xsum []float32) {
 	}
 }
 
-// xsumStack is the largest vector (in 32-element blocks) whose block sums live on
-// the stack: 16384 columns.
-const xsumStack = 512
+// xsumStack is the largest number of block sums that live on the stack: 16384
+// columns in 16-element spans.
+const xsumStack = 1024
+
+// vectorSums returns the block sums of x that t's kernel reads (nil for none),
+// in buf when they fit.
+func vectorSums(t Type, x []float32, buf *[xsumStack]float32) []float32 {
+	span := sumSpan(t)
+	if span == 0 {
+		return nil
+	}
+	xsum := buf[:]
+	if len(x)/span > len(buf) {
+		xsum = make([]float32, len(x)/span)
+	}
+	xsum = xsum[:len(x)/span]
+	blockSums(x, xsum, span)
+	return xsum
+}
 
 // Dot returns the dot product of one row of len(x) elements, stored as type t in
 // row, with x. It reads the row block by block without expanding it to float32.
@@ -103,15 +145,7 @@ func Dot(t Type, row []byte, x []float32) float32 {
 		panic(fmt.Sprintf("ggml: Dot of %d %s elements needs %d bytes, got %d", len(x), t, rb, len(row)))
 	}
 	var buf [xsumStack]float32
-	xsum := buf[:]
-	if len(x)/32 > len(buf) {
-		xsum = make([]float32, len(x)/32)
-	}
-	xsum = xsum[:len(x)/32]
-	if usesBlockSums(t) {
-		blockSums(x, xsum)
-	}
-	return dotRow(t, row, x, xsum)
+	return dotRow(t, row, x, vectorSums(t, x, &buf))
 }
 
 // MatVec sets y[r] = row r of w · x for r in [0, rows), where w holds rows×cols
@@ -126,14 +160,7 @@ func MatVec(t Type, w []byte, rows, cols int, x, y []float32) {
 			t, rows, cols, len(w), rows*rb, len(x), len(y)))
 	}
 	var buf [xsumStack]float32
-	xsum := buf[:]
-	if cols/32 > len(buf) {
-		xsum = make([]float32, cols/32)
-	}
-	xsum = xsum[:cols/32]
-	if usesBlockSums(t) {
-		blockSums(x, xsum)
-	}
+	xsum := vectorSums(t, x, &buf)
 	for r := range rows {
 		y[r] = dotRow(t, w[r*rb:(r+1)*rb], x, xsum)
 	}

@@ -29,11 +29,19 @@ func valueTable(offset int, signed bool) *[256]float32 {
 
 // Quant value tables, built at package init and never written after.
 var (
-	unsignedValues = valueTable(0, false)  // Q4_1, Q5_1, Q4_K, Q5_K: q
-	int8Values     = valueTable(0, true)   // Q8_0: q as a signed byte
-	q4Values       = valueTable(8, false)  // Q4_0: q - 8
-	q5Values       = valueTable(16, false) // Q5_0: q - 16
-	q6Values       = valueTable(32, false) // Q6_K: q - 32
+	unsignedValues = valueTable(0, false)   // Q4_1, Q5_1, Q4_K, Q5_K: q
+	int8Values     = valueTable(0, true)    // Q8_0: q as a signed byte
+	q4Values       = valueTable(8, false)   // Q4_0: q - 8
+	q5Values       = valueTable(16, false)  // Q5_0: q - 16
+	q6Values       = valueTable(32, false)  // Q6_K: q - 32
+	q3Values       = valueTable(4, false)   // Q3_K: q - 4, q = 2 low bits | high bit << 2
+	iq4Values      = func() *[256]float32 { // IQ4_NL, IQ4_XS: the level a nibble indexes
+		var t [256]float32
+		for b := range t {
+			t[b] = float32(kvaluesIQ4NL[b&0x0f])
+		}
+		return &t
+	}()
 )
 
 // spreadBits[b] has bit 4 of byte i set when bit i of b is set: it moves 8 packed
@@ -383,6 +391,140 @@ func dotQ6_K(row []byte, x, _ []float32) float32 {
 			sq += int8Values[sc[j]] * sums[j]
 		}
 		acc += halfAt(b[q6KBytes-2:]) * sq
+	}
+	return acc
+}
+
+// unpack2Bits writes the low 2 bits of the 256 quants of a Q2_K/Q3_K block in
+// element order: element 128h + 32k + l is bits 2k..2k+1 of qs[32h + l].
+func unpack2Bits(qs *[QK_K / 4]byte, q *[QK_K]byte) {
+	for h := range 2 {
+		for w := range 4 {
+			v := word(qs[32*h+8*w:])
+			for k := range 4 {
+				putWord(q[128*h+32*k+8*w:], v>>(2*k)&low2Bits)
+			}
+		}
+	}
+}
+
+// dotQ2_K: sub-block j (16 elements) value d·sc_j·q − dmin·m_j, so block · x =
+// d·Σ_j sc_j·(Σ q·x) − dmin·Σ_j m_j·Σx_j with xsum holding the sums of x per 16.
+func dotQ2_K(row []byte, x, xsum []float32) float32 {
+	var acc float32
+	var q [QK_K]byte
+	for i := range len(x) / QK_K {
+		b := (*[q2KBytes]byte)(row[i*q2KBytes:])
+		unpack2Bits((*[QK_K / 4]byte)(b[QK_K/16:]), &q)
+		var sums [QK_K / 16]float32
+		tableDotBlocks16(q[:], unsignedValues, x[i*QK_K:(i+1)*QK_K], sums[:])
+		xsb := (*[QK_K / 16]float32)(xsum[i*(QK_K/16):])
+		var sq, sm float32
+		for j := range QK_K / 16 {
+			sc := b[j]
+			sq += unsignedValues[sc&0x0f] * sums[j]
+			sm += unsignedValues[sc>>4] * xsb[j]
+		}
+		acc += halfAt(b[q2KBytes-4:])*sq - halfAt(b[q2KBytes-2:])*sm
+	}
+	return acc
+}
+
+// q3KScales unpacks the sixteen 6-bit scales of a Q3_K block, minus 32, four at
+// a time from 32-bit words (q3KScale one at a time is the reference): word 0 holds
+// the low nibbles of scales 0..3 (low halves) and 8..11 (high halves), word 1
+// those of 4..7 and 12..15, and byte i of word 2 the top bits of scales i, i+4,
+// i+8, i+12 in its bit pairs 0, 1, 2, 3.
+func q3KScales(sc *[kScaleSize]byte) (out [QK_K / 16]float32) {
+	const nibbles, pairs = 0x0f0f0f0f, 0x03030303
+	a0, a1 := binary.LittleEndian.Uint32(sc[0:]), binary.LittleEndian.Uint32(sc[4:])
+	top := binary.LittleEndian.Uint32(sc[8:])
+	words := [4]uint32{
+		a0&nibbles | (top&pairs)<<4,
+		a1&nibbles | (top>>2&pairs)<<4,
+		a0>>4&nibbles | (top>>4&pairs)<<4,
+		a1>>4&nibbles | (top>>6&pairs)<<4,
+	}
+	for i, w := range words {
+		for k := range 4 {
+			out[4*i+k] = unsignedValues[byte(w>>(8*k))] - 32
+		}
+	}
+	return out
+}
+
+// dotQ3_K: sub-block j (16 elements) value d·(sc_j − 32)·(q − 4), q's low 2 bits
+// as Q2_K's and its third bit, for element e, bit e/32 of hmask[e%32]: the word
+// of hmask bytes 8w..8w+7 supplies that bit to eight elements of each 32-element
+// group at once.
+func dotQ3_K(row []byte, x, _ []float32) float32 {
+	var acc float32
+	var q [QK_K]byte
+	for i := range len(x) / QK_K {
+		b := (*[q3KBytes]byte)(row[i*q3KBytes:])
+		qs := (*[QK_K / 4]byte)(b[QK_K/8:])
+		for w := range 4 {
+			hm := word(b[8*w:])
+			for h := range 2 {
+				v := word(qs[32*h+8*w:])
+				for k := range 4 {
+					putWord(q[128*h+32*k+8*w:], v>>(2*k)&low2Bits|(hm>>(4*h+k)&lowBits)<<2)
+				}
+			}
+		}
+		var sums [QK_K / 16]float32
+		tableDotBlocks16(q[:], q3Values, x[i*QK_K:(i+1)*QK_K], sums[:])
+		sc := q3KScales((*[kScaleSize]byte)(b[QK_K/8+QK_K/4:]))
+		var sq float32
+		for j := range QK_K / 16 {
+			sq += sc[j] * sums[j]
+		}
+		acc += halfAt(b[q3KBytes-2:]) * sq
+	}
+	return acc
+}
+
+// dotIQ4_NL: element value d·kvaluesIQ4NL[nibble], nibbles in Q4_0's order.
+func dotIQ4_NL(row []byte, x, _ []float32) float32 {
+	var (
+		acc     float32
+		q       [chunkBlocks * qk]byte
+		d, sums [chunkBlocks]float32
+		nb      = len(x) / qk
+	)
+	for i0 := 0; i0 < nb; i0 += chunkBlocks {
+		n := min(chunkBlocks, nb-i0)
+		for k := range n {
+			b := (*[iq4NLBytes]byte)(row[(i0+k)*iq4NLBytes:])
+			d[k] = halfAt(b[:])
+			unpack4((*[16]byte)(b[2:]), (*[qk]byte)(q[qk*k:]))
+		}
+		tableDotBlocks(q[:qk*n], iq4Values, x[i0*qk:(i0+n)*qk], sums[:n])
+		for k := range n {
+			acc += d[k] * sums[k]
+		}
+	}
+	return acc
+}
+
+// dotIQ4_XS: eight IQ4_NL-shaped 32-element sub-blocks per super-block, sub-block
+// ib scaled by d·(6-bit scale − 32).
+func dotIQ4_XS(row []byte, x, _ []float32) float32 {
+	var acc float32
+	var q [QK_K]byte
+	for i := range len(x) / QK_K {
+		b := (*[iq4XSBytes]byte)(row[i*iq4XSBytes:])
+		for ib := range QK_K / 32 {
+			unpack4((*[16]byte)(b[8+16*ib:]), (*[qk]byte)(q[32*ib:]))
+		}
+		var sums [QK_K / 32]float32
+		tableDotBlocks(q[:], iq4Values, x[i*QK_K:(i+1)*QK_K], sums[:])
+		scalesH := binary.LittleEndian.Uint16(b[2:])
+		var sq float32
+		for ib := range QK_K / 32 {
+			sq += float32(iq4XSScale(scalesH, b[4:8], ib)) * sums[ib]
+		}
+		acc += halfAt(b[:]) * sq
 	}
 	return acc
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var dotTypes = []Type{F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K}
+var dotTypes = SupportedTypes()
 
 // randomMatrix returns rows×cols weights (Gaussian with rare outliers) encoded as t,
 // and their decoded float32 values, the oracle the kernels are checked against.
@@ -169,7 +169,7 @@ func TestKernelsPanicOnBadShapes(t *testing.T) {
 		name string
 		f    func()
 	}{
-		{"Dot unsupported type", func() { Dot(Q2_K, make([]byte, 84), make([]float32, 256)) }},
+		{"Dot unsupported type", func() { Dot(IQ2_XS, make([]byte, 74), make([]float32, 256)) }},
 		{"Dot short row", func() { Dot(Q8_0, make([]byte, 33), make([]float32, 32)) }},
 		{"Dot partial block", func() { Dot(Q8_0, make([]byte, 34), make([]float32, 31)) }},
 		{"MatVec wrong y", func() { MatVec(Q8_0, make([]byte, 68), 2, 32, make([]float32, 32), make([]float32, 1)) }},
@@ -247,6 +247,24 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 		})
 		if allocs != 0 {
 			t.Errorf("%s: %v allocations per Dot+MatVec+MatMul", typ, allocs)
+		}
+	}
+}
+
+// TestQ3KScalesMatchesScalar pins the word-at-a-time unpacking of Q3_K scales
+// used by dotQ3_K to the per-scale reading of the dequantiser.
+func TestQ3KScalesMatchesScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for range 100 {
+		var sc [kScaleSize]byte
+		for i := range sc {
+			sc[i] = byte(r.Uint32())
+		}
+		got := q3KScales(&sc)
+		for j := range QK_K / 16 {
+			if want := float32(q3KScale(sc[:], j)); got[j] != want {
+				t.Fatalf("scales % x: scale %d = %v, want %v", sc, j, got[j], want)
+			}
 		}
 	}
 }

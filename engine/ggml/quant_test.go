@@ -2,6 +2,7 @@ package ggml
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -62,6 +63,21 @@ func TestQuantizeHandWorked(t *testing.T) {
 			in:   set(filled(32, 0), map[int]float32{1: 31, 2: 16, 3: 2.5}),
 			want: cat(le16(h1), le16(0), []byte{0x06, 0, 0, 0, 0x00, 0x0f, 0x00, 0x03}, make([]byte, 12)),
 		},
+		{
+			name: "IQ4_NL grid points are exact",
+			typ:  IQ4_NL,
+			// x[j] = 0.5·kvalues[j%16]: the trial inverse scale −127/max = 2 maps every
+			// element onto its level with no error, so d = 0.5 and qs[j] = j | j<<4.
+			in: func() []float32 {
+				x := make([]float32, 32)
+				for j := range x {
+					x[j] = 0.5 * float32(kvaluesIQ4NL[j%16])
+				}
+				return x
+			}(),
+			want: cat(le16(h0_5), []byte{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+				0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}),
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,7 +114,7 @@ func TestQuantizeErrors(t *testing.T) {
 		in      []float32
 		wantErr error
 	}{
-		{"unsupported", Q3_K, make([]float32, 256), ErrUnsupportedType},
+		{"unsupported", IQ3_S, make([]float32, 256), ErrUnsupportedType},
 		{"unknown", Type(77), make([]float32, 1), ErrUnsupportedType},
 		{"partial block", Q4_K, make([]float32, 255), nil},
 		{"NaN in block format", Q8_0, set(filled(32, 0), map[int]float32{5: float32(math.NaN())}), nil},
@@ -238,6 +254,22 @@ func kGrids(t Type, blk []byte) []grid {
 				out[16*j+i] = grid{64, func(l int) float64 { return dj * float64(l-32) }, math.Abs(dj)}
 			}
 		}
+	case Q2_K:
+		d, dmin := float64(halfAt(blk[q2KBytes-4:])), float64(halfAt(blk[q2KBytes-2:]))
+		for j := range 16 {
+			dj, mj := d*float64(blk[j]&0x0f), dmin*float64(blk[j]>>4)
+			for i := range 16 {
+				out[16*j+i] = grid{4, func(l int) float64 { return dj*float64(l) - mj }, dj}
+			}
+		}
+	case Q3_K:
+		d := float64(halfAt(blk[q3KBytes-2:]))
+		for j := range 16 {
+			dj := d * float64(q3KScale(blk[QK_K/8+QK_K/4:], j))
+			for i := range 16 {
+				out[16*j+i] = grid{8, func(l int) float64 { return dj * float64(l-4) }, math.Abs(dj)}
+			}
+		}
 	}
 	return out
 }
@@ -250,9 +282,10 @@ func kGrids(t Type, blk []byte) []grid {
 // which the reference accepts, so only the nearest-level property is exact.
 // For data without outliers it also bounds the RMS error in units of each
 // element's step by 1/2, the per-element maximum inside the grid.
+// (Measured: 0.24–0.35 steps for every k-quant, Q2_K and Q3_K included.)
 func TestKQuantsPickNearestLevel(t *testing.T) {
 	noOutliers := map[string]bool{"gaussian": true, "uniform positive": true, "small": true}
-	for _, typ := range []Type{Q4_K, Q5_K, Q6_K} {
+	for _, typ := range []Type{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K} {
 		for name, x := range testRows(1024) {
 			enc, err := Quantize(typ, x)
 			if err != nil {
@@ -297,11 +330,13 @@ func TestKQuantsPickNearestLevel(t *testing.T) {
 }
 
 // TestKQuantsConstantBlock pins the degenerate case: a constant sub-block gets a
-// zero scale and is carried by its min alone, 63·dmin, so the only error is the
-// binary16 rounding of dmin (plus float32 rounding of c/63 and of the product).
+// zero scale and is carried by its min alone, 63·dmin (15·dmin for Q2_K), so the
+// only error is the binary16 rounding of dmin (plus float32 rounding of c/63 and
+// of the product). The formats without a min (Q6_K, Q3_K, IQ4_NL, IQ4_XS) hit c
+// exactly with one level times a scale, again up to the scale's rounding.
 func TestKQuantsConstantBlock(t *testing.T) {
 	const c = -0.75
-	for _, typ := range []Type{Q4_K, Q5_K, Q6_K} {
+	for _, typ := range []Type{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS} {
 		enc, err := Quantize(typ, filled(QK_K, c))
 		if err != nil {
 			t.Fatal(err)
@@ -314,6 +349,52 @@ func TestKQuantsConstantBlock(t *testing.T) {
 		for i, v := range dec {
 			if e := math.Abs(float64(v) - c); e > lim {
 				t.Errorf("%s element %d decoded %v, error %g > %g", typ, i, v, e, lim)
+			}
+		}
+	}
+}
+
+// TestIQ4PicksNearestLevel checks IQ4_NL and IQ4_XS the way
+// TestKQuantsPickNearestLevel checks the k-quants: each element is decoded to the
+// level of its (sub-)block's grid s·kvaluesIQ4NL nearest to it. The reference
+// maps elements with the scale s before the rounding of its binary16 factor d
+// (at most 2⁻¹¹ of d, or 2⁻²⁵ in the subnormal range; IQ4_XS multiplies that by
+// the sub-block's 6-bit |l| ≤ 32), so a level may miss the nearest stored one by
+// twice that rounding times the largest level, 127.
+func TestIQ4PicksNearestLevel(t *testing.T) {
+	halfErr := func(d float64) float64 { return math.Max(math.Abs(d)*0x1p-11, 0x1p-25) }
+	for _, typ := range []Type{IQ4_NL, IQ4_XS} {
+		for name, x := range testRows(1024) {
+			enc, err := Quantize(typ, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := make([]float32, len(x))
+			if err := Dequantize(typ, enc, dec); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < len(x); i += 32 {
+				var s, sErr float64
+				switch typ {
+				case IQ4_NL:
+					d := float64(halfAt(enc[i/32*iq4NLBytes:]))
+					s, sErr = d, halfErr(d)
+				case IQ4_XS:
+					b := enc[i/QK_K*iq4XSBytes:]
+					d := float64(halfAt(b))
+					l := float64(iq4XSScale(binary.LittleEndian.Uint16(b[2:]), b[4:8], i%QK_K/32))
+					s, sErr = d*l, math.Abs(l)*halfErr(d)
+				}
+				for j := i; j < i+32; j++ {
+					v, got := float64(x[j]), float64(dec[j])
+					best := math.Inf(1)
+					for _, q := range kvaluesIQ4NL {
+						best = math.Min(best, math.Abs(v-s*float64(q)))
+					}
+					if e := math.Abs(v - got); e > best+2*127*sErr {
+						t.Errorf("%s %s element %d: %v decoded %v (error %g), nearest level is %g away", typ, name, j, v, got, e, best)
+					}
+				}
 			}
 		}
 	}
@@ -341,6 +422,55 @@ func TestQuantizeDequantizeExactTypes(t *testing.T) {
 			if dec[i] != want {
 				t.Errorf("%s element %d: %v decoded %v, want %v", typ, i, v, dec[i], want)
 			}
+		}
+	}
+}
+
+// TestBestIndexIQ4MatchesBisection pins the table lookup of bestIndexIQ4 to
+// best_index_int8's bisection, written out here as the oracle, at every level,
+// every midpoint (exact ties), the neighbouring float32 values of both, random
+// values, the ends and NaN.
+func TestBestIndexIQ4MatchesBisection(t *testing.T) {
+	bisect := func(x float32) uint8 {
+		val := kvaluesIQ4NL
+		if x <= float32(val[0]) {
+			return 0
+		}
+		if x >= float32(val[15]) {
+			return 15
+		}
+		ml, mu := 0, 15
+		for mu-ml > 1 {
+			mav := (ml + mu) / 2
+			if x < float32(val[mav]) {
+				mu = mav
+			} else {
+				ml = mav
+			}
+		}
+		if x-float32(val[mu-1]) < float32(val[mu])-x {
+			return uint8(mu - 1)
+		}
+		return uint8(mu)
+	}
+	var vs []float32
+	for i, q := range kvaluesIQ4NL {
+		vs = append(vs, float32(q))
+		if i < 15 {
+			vs = append(vs, (float32(q)+float32(kvaluesIQ4NL[i+1]))/2)
+		}
+	}
+	for _, v := range vs[:len(vs):len(vs)] {
+		vs = append(vs, math.Nextafter32(v, -200), math.Nextafter32(v, 200))
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	for range 10000 {
+		vs = append(vs, float32(r.Float64()*300-150))
+	}
+	vs = append(vs, 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e30, -1e30)
+	for _, v := range vs {
+		if got, want := bestIndexIQ4(v), bisect(v); got != want {
+			t.Errorf("bestIndexIQ4(%v) = %d, bisection %d", v, got, want)
 		}
 	}
 }

@@ -59,8 +59,8 @@ func loadRefQuants(t *testing.T) ([]float32, []refCase) {
 // llama.cpp's reference code on eight super-blocks of differently shaped data.
 func TestMatchesLlamaCppReference(t *testing.T) {
 	input, cases := loadRefQuants(t)
-	if len(cases) != 10 {
-		t.Fatalf("%d types in the reference file, want 10", len(cases))
+	if len(cases) != 14 {
+		t.Fatalf("%d types in the reference file, want 14", len(cases))
 	}
 	for _, c := range cases {
 		t.Run(c.typ.String(), func(t *testing.T) {

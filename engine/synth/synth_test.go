@@ -128,11 +128,12 @@ func expectedTensors(s Shape) map[string][]int64 {
 
 var testTypes = []ggml.Type{ggml.F32, ggml.Q8_0, ggml.Q4_0, ggml.Q4_K, ggml.Q6_K}
 
-// TestPlanFullSize checks every preset at full size without generating weights.
+// TestPlanFullSize checks every preset at full size, in every type, without
+// generating weights.
 func TestPlanFullSize(t *testing.T) {
 	for _, name := range Presets() {
 		s, _ := Preset(name)
-		for _, typ := range testTypes {
+		for _, typ := range ggml.SupportedTypes() {
 			plan, err := Plan(s, typ)
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, typ, err)
@@ -170,11 +171,67 @@ func TestFallbackTypes(t *testing.T) {
 		{ggml.Q6_K, 172, ggml.F16},  // stories260k's FFN: 172 is not a multiple of 32
 		{ggml.Q8_0, 172, ggml.F16},
 		{ggml.Q8_0, 64, ggml.Q8_0},
+		{ggml.Q2_K, 576, ggml.Q4_0},
+		{ggml.Q3_K, 896, ggml.Q4_0},
+		{ggml.Q3_K, 1536, ggml.Q3_K},
+		{ggml.Q3_K, 172, ggml.F16},
+		{ggml.IQ4_XS, 576, ggml.IQ4_NL},
+		{ggml.IQ4_XS, 172, ggml.F16},
+		{ggml.IQ4_NL, 576, ggml.IQ4_NL},
+		{ggml.IQ4_NL, 172, ggml.F16},
 		{ggml.F32, 7, ggml.F32},
 	} {
 		if got := fitType(tc.req, tc.n); got != tc.want {
 			t.Errorf("fitType(%s, %d) = %s, want %s", tc.req, tc.n, got, tc.want)
 		}
+	}
+}
+
+// TestWriteFallsBackLikeLlamaQuantize writes SmolLM2's shape, whose 576-wide
+// rows are not whole 256-element super-blocks, in each of the 2–4-bit types:
+// ffn_down (1536-wide rows) keeps the type, the other matrices take llama.cpp's
+// fallback, and general.file_type names the requested type.
+func TestWriteFallsBackLikeLlamaQuantize(t *testing.T) {
+	s, err := ParseShape("smollm2-135m,layers=1,vocab=512")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		typ, fallback ggml.Type
+		fileType      uint64
+	}{
+		{ggml.Q2_K, ggml.Q4_0, 10},
+		{ggml.Q3_K, ggml.Q4_0, 11},
+		{ggml.IQ4_XS, ggml.IQ4_NL, 30},
+		{ggml.IQ4_NL, ggml.IQ4_NL, 25},
+	} {
+		t.Run(tc.typ.String(), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, s, tc.typ, 1); err != nil {
+				t.Fatal(err)
+			}
+			f, err := gguf.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ft, ok := f.Uint("general.file_type"); !ok || ft != tc.fileType {
+				t.Errorf("general.file_type = %d (%v), want %d", ft, ok, tc.fileType)
+			}
+			for _, ti := range f.Tensors {
+				want := ggml.F32
+				switch {
+				case len(ti.Dims) == 1:
+				case ti.Dims[0] == 1536:
+					want = tc.typ
+				default:
+					want = tc.fallback
+				}
+				if ti.Type != want {
+					t.Errorf("%s %v is %s, want %s", ti.Name, ti.Dims, ti.Type, want)
+				}
+			}
+			checkWeightScale(t, f, "blk.0.ffn_down.weight", s.FFN)
+		})
 	}
 }
 

@@ -115,20 +115,26 @@ func Plan(s Shape, t ggml.Type) ([]TensorPlan, error) {
 
 // fitType is the type a row of n elements is stored in when t was asked for:
 // t itself when n is whole blocks of t, else llama.cpp's fallback
-// (llama-quant.cpp: Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0), else F16. Where llama.cpp
-// has no fallback (it refuses such a tensor for the non-k types) F16 is used too.
+// (tensor_type_fallback in llama-quant.cpp: Q2_K, Q3_K→Q4_0, Q4_K→Q5_0,
+// Q5_K→Q5_1, Q6_K→Q8_0, IQ4_XS→IQ4_NL), else F16. Where llama.cpp has no
+// smaller block to fall back to (the 32-element types) F16 is used too, as it
+// does.
 func fitType(t ggml.Type, n int64) ggml.Type {
 	fits := func(t ggml.Type) bool { return n%int64(t.BlockSize()) == 0 }
 	if fits(t) {
 		return t
 	}
 	switch t {
+	case ggml.Q2_K, ggml.Q3_K:
+		t = ggml.Q4_0
 	case ggml.Q4_K:
 		t = ggml.Q5_0
 	case ggml.Q5_K:
 		t = ggml.Q5_1
 	case ggml.Q6_K:
 		t = ggml.Q8_0
+	case ggml.IQ4_XS:
+		t = ggml.IQ4_NL
 	}
 	if fits(t) {
 		return t
@@ -141,6 +147,7 @@ func fileType(t ggml.Type) (uint32, bool) {
 	ft, ok := map[ggml.Type]uint32{
 		ggml.F32: 0, ggml.F16: 1, ggml.Q4_0: 2, ggml.Q4_1: 3, ggml.Q8_0: 7, ggml.Q5_0: 8,
 		ggml.Q5_1: 9, ggml.Q4_K: 14 /* Q4_K_S */, ggml.Q5_K: 16 /* Q5_K_S */, ggml.Q6_K: 18, ggml.BF16: 32,
+		ggml.Q2_K: 10, ggml.Q3_K: 11 /* Q3_K_S */, ggml.IQ4_NL: 25, ggml.IQ4_XS: 30,
 	}[t]
 	return ft, ok
 }

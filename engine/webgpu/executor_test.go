@@ -137,7 +137,12 @@ func TestWeightTypes(t *testing.T) {
 		{ggml.Q5_0, 2, ggml.Q5_0},
 		{ggml.Q4_1, 2, ggml.Q4_1},
 		{ggml.BF16, 2, ggml.BF16},
+		{ggml.Q2_K, 2, ggml.Q2_K},
+		{ggml.Q3_K, 2, ggml.Q3_K},
+		{ggml.IQ4_NL, 2, ggml.IQ4_NL},
+		{ggml.IQ4_XS, 2, ggml.IQ4_XS},
 		{ggml.F16, 1, ggml.F32},
+		{ggml.IQ4_XS, 1, ggml.F32},
 		{ggml.Q5_K, 1, ggml.F32},
 	} {
 		t.Run(tc.typ.String(), func(t *testing.T) {

@@ -221,6 +221,12 @@ func TestModelsMatchCPU(t *testing.T) {
 		synthCase("llama3.2-1b,layers=1,dim=256,heads=4,kv=2,ffn=512", ggml.Q4_1),
 		synthCase("llama3.2-1b,layers=1,dim=256,heads=4,kv=2,ffn=512", ggml.BF16),
 		synthCase("smollm2-135m,layers=1", ggml.Q5_K),
+		// The types read since issue 11. SmolLM2's 576-wide rows fall back (Q3_K to Q4_0,
+		// IQ4_XS to IQ4_NL), its 1536-wide ffn_down keeps the type; the small Llama is all Q2_K.
+		// Largest logit differences measured on lavapipe: 3.1e-6, 2.6e-6, 2.7e-6.
+		synthCase("smollm2-135m,layers=1", ggml.Q3_K),
+		synthCase("smollm2-135m,layers=1", ggml.IQ4_XS),
+		synthCase("llama3.2-1b,layers=1,dim=256,heads=4,kv=2,ffn=512", ggml.Q2_K),
 	}
 	ids := []int32{1, 300, 17, 99, 99, 4, 250, 511, 8, 42, 3, 77}
 	bias := make([]float32, len(ids))

@@ -118,7 +118,7 @@ func matVecAgainstCPU(t *testing.T, d *Device, typ ggml.Type, rows, cols, lanes 
 			sum += p
 			abs += math.Abs(p)
 		}
-		want[i], tol[i] = sum, dotBound(adds, abs)
+		want[i], tol[i] = sum, measuredBound(adds, abs, matVecUlps)
 	}
 	expectClose(t, "y", got, want, tol, 0)
 }

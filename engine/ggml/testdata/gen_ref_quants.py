@@ -46,7 +46,8 @@ def make_input():
     return array.array("f", out)
 
 
-# (ggml type id, quantiser symbol, dequantiser symbol, bytes per block, elements per block)
+# (ggml type id, quantiser symbol, dequantiser symbol, bytes per block, elements per block).
+# Quantisers take (src, dst, n), except the ones marked ROWS below.
 TYPES = [
     (1, "ggml_fp32_to_fp16_row", "ggml_fp16_to_fp32_row", 2, 1),
     (30, "ggml_fp32_to_bf16_row_ref", "ggml_bf16_to_fp32_row", 2, 1),
@@ -58,7 +59,17 @@ TYPES = [
     (12, "quantize_row_q4_K_ref", "dequantize_row_q4_K", 144, 256),
     (13, "quantize_row_q5_K_ref", "dequantize_row_q5_K", 176, 256),
     (14, "quantize_row_q6_K_ref", "dequantize_row_q6_K", 210, 256),
+    (10, "quantize_row_q2_K_ref", "dequantize_row_q2_K", 84, 256),
+    (11, "quantize_row_q3_K_ref", "dequantize_row_q3_K", 110, 256),
+    (20, "quantize_iq4_nl", "dequantize_row_iq4_nl", 18, 32),
+    (23, "quantize_row_iq4_xs_ref", "dequantize_row_iq4_xs", 136, 256),
 ]
+
+# Quantisers called as (src, dst, nrow, n_per_row, imatrix) with one row and no
+# importance matrix. IQ4_NL uses quantize_iq4_nl, what llama-quantize writes
+# files with (ggml_quantize_chunk), rather than quantize_row_iq4_nl_ref, which
+# tries one scale per block instead of fifteen and so writes other blocks.
+ROWS = {"quantize_iq4_nl"}
 
 
 def main():
@@ -72,9 +83,14 @@ def main():
             q = (ctypes.c_uint8 * nbytes)()
             y = (ctypes.c_float * N)()
             quant, dequant = getattr(lib, qname), getattr(lib, dname)
-            quant.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
             dequant.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
-            quant(xp, q, N)
+            if qname in ROWS:
+                quant.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+                quant.restype = ctypes.c_size_t
+                assert quant(xp, q, 1, N, None) == nbytes
+            else:
+                quant.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
+                quant(xp, q, N)
             dequant(q, y, N)
             f.write(struct.pack("<II", tid, nbytes) + bytes(q) + bytes(y))
 
