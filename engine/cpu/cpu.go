@@ -7,7 +7,6 @@ package cpu
 import (
 	"fmt"
 	"runtime"
-	"strings"
 	"unsafe"
 
 	"heed/engine/ggml"
@@ -75,19 +74,10 @@ type weight struct {
 
 func (w *weight) Shape() (int, int) { return w.rows, w.cols }
 
-// supportedList names the types Weight accepts, for its error message.
-var supportedList = func() string {
-	names := make([]string, 0, len(ggml.SupportedTypes()))
-	for _, t := range ggml.SupportedTypes() {
-		names = append(names, t.String())
-	}
-	return strings.Join(names, ", ")
-}()
-
 // Weight checks that the tensor's type can be computed with and wraps its bytes.
 func (e *Executor) Weight(t *model.Tensor) (model.Weight, error) {
-	if !ggml.Supported(t.Type) {
-		return nil, fmt.Errorf("tensor %s: %w %s (supported: %s)", t.Name, ggml.ErrUnsupportedType, t.Type, supportedList)
+	if err := ggml.CheckSupported(t.Type); err != nil {
+		return nil, fmt.Errorf("tensor %s: %w", t.Name, err)
 	}
 	rb, err := t.Type.RowBytes(int64(t.Cols))
 	if err != nil {

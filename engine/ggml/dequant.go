@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Block layouts, from ggml-common.h. All multi-byte fields are little-endian;
@@ -56,6 +57,19 @@ func SupportedTypes() []Type { return append([]Type(nil), supportedTypes...) }
 
 // Supported reports whether Dequantize, Quantize, Dot, MatVec and MatMul accept t.
 func Supported(t Type) bool { return slices.Contains(supportedTypes, t) }
+
+// CheckSupported returns nil for a supported type, else ErrUnsupportedType wrapped with
+// the type's name and the supported ones, the error every executor reports.
+func CheckSupported(t Type) error {
+	if Supported(t) {
+		return nil
+	}
+	names := make([]string, len(supportedTypes))
+	for i, s := range supportedTypes {
+		names[i] = s.String()
+	}
+	return fmt.Errorf("%w %s (supported: %s)", ErrUnsupportedType, t, strings.Join(names, ", "))
+}
 
 // checkSizes validates that src holds exactly n elements of type t.
 func checkSizes(op string, t Type, nBytes, n int) error {

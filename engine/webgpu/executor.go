@@ -194,8 +194,8 @@ func (e *Executor) Weight(t *model.Tensor) (model.Weight, error) {
 	if t.Rows <= 0 || t.Cols <= 0 {
 		return nil, fmt.Errorf("%w: tensor %s is %d×%d", ErrShape, t.Name, t.Rows, t.Cols)
 	}
-	if !ggml.Supported(t.Type) {
-		return nil, fmt.Errorf("tensor %s: %w %s", t.Name, ggml.ErrUnsupportedType, t.Type)
+	if err := ggml.CheckSupported(t.Type); err != nil {
+		return nil, fmt.Errorf("tensor %s: %w", t.Name, err)
 	}
 	rb, err := t.Type.RowBytes(int64(t.Cols))
 	if err != nil {

@@ -31,6 +31,7 @@ const steps = 32
 type archCase struct {
 	shape   string
 	context int
+	types   []ggml.Type
 }
 
 // archCases are the architectures heed runs, each at its preset's real head and GQA layout
@@ -41,18 +42,27 @@ type archCase struct {
 // soft caps and alternating windows; Phi-3's fused QKV and gate/up with LongRoPE's long
 // factors (context above the original) and Phi-4-mini's partial rotation with the short
 // ones; SmolLM3's RoPE-less fourth layer.
+//
+// The weight types added with the 2–4-bit k- and i-quants run on SmolLM2's shape (576-wide
+// rows fall back as llama.cpp's quantiser does: Q2_K and Q3_K to Q4_0, IQ4_XS to IQ4_NL;
+// the 1536-wide FFN rows keep the type) and on a Llama whose rows are whole super-blocks.
 var archCases = []archCase{
-	{"qwen3-0.6b,layers=2", 512},
-	{"gemma3-270m,layers=6,swa=16", 512},
-	{"gemma3-1b,layers=2,swa=16,swa_pattern=2,rope_base_local=20000,ffn=2048", 512},
-	{"gemma2-2b,layers=2,dim=1024,heads=4,kv=2,ffn=2048,swa=16", 512},
-	{"phi3-mini,layers=2,dim=1024,heads=8,kv=8,ffn=2048,longrope=64", 512},
-	{"phi4-mini,layers=2,dim=1024,heads=8,kv=4,ffn=2048,rope_dims=96", 512},
-	{"smollm3-3b,layers=4,dim=1024,heads=8,kv=2,ffn=2048", 512},
+	{"qwen3-0.6b,layers=2", 512, archTypes},
+	{"gemma3-270m,layers=6,swa=16", 512, archTypes},
+	{"gemma3-1b,layers=2,swa=16,swa_pattern=2,rope_base_local=20000,ffn=2048", 512, archTypes},
+	{"gemma2-2b,layers=2,dim=1024,heads=4,kv=2,ffn=2048,swa=16", 512, archTypes},
+	{"phi3-mini,layers=2,dim=1024,heads=8,kv=8,ffn=2048,longrope=64", 512, archTypes},
+	{"phi4-mini,layers=2,dim=1024,heads=8,kv=4,ffn=2048,rope_dims=96", 512, archTypes},
+	{"smollm3-3b,layers=4,dim=1024,heads=8,kv=2,ffn=2048", 512, archTypes},
+	{"smollm2-135m,layers=2", 512, lowBitTypes},
+	{"llama3.2-1b,layers=2,dim=512,heads=8,kv=2,ffn=1024", 512, lowBitTypes},
 }
 
 // archTypes are the weight types every architecture is checked in.
 var archTypes = []ggml.Type{ggml.F32, ggml.F16, ggml.Q8_0, ggml.Q4_K}
+
+// lowBitTypes are the 2–4-bit types of today's Q2_K, Q3_K_M/L and IQ4 files.
+var lowBitTypes = []ggml.Type{ggml.Q2_K, ggml.Q3_K, ggml.IQ4_NL, ggml.IQ4_XS}
 
 // TestArchitecturesMatchLlamaCpp writes each architecture with heed synth, runs it through
 // llama.cpp and through heed's CPU and WebGPU executors, and requires the same prompt ids,
@@ -60,7 +70,7 @@ var archTypes = []ggml.Type{ggml.F32, ggml.F16, ggml.Q8_0, ggml.Q4_K}
 func TestArchitecturesMatchLlamaCpp(t *testing.T) {
 	llamacpp.Need(t)
 	for _, c := range archCases {
-		for _, typ := range archTypes {
+		for _, typ := range c.types {
 			t.Run(c.shape+"/"+typ.String(), func(t *testing.T) {
 				checkAgainstLlamaCpp(t, c, typ)
 			})
