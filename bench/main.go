@@ -1,6 +1,6 @@
 // Command bench measures heed's CPU executor against llama.cpp (through
 // node-llama-cpp, the peer) on the default model and on synthetic models with
-// SmolLM2-135M's and Qwen2.5-0.5B's shapes, and prints one table: prefill and
+// SmolLM2-135M's, Qwen2.5-0.5B's, Qwen3-0.6B's and Gemma-3-1B's shapes, and prints one table: prefill and
 // decode tokens/s, Influence on and off, peak RSS, the peer's speed and the
 // ratio, and decode speed as a fraction of this machine's memory-bandwidth
 // roofline (weight bytes read per token / bandwidth).
@@ -53,6 +53,8 @@ var models = []benchModel{
 	{"smollm2-135m", "smollm2-135m", ggml.Q4_K},
 	{"qwen2.5-0.5b", "qwen2.5-0.5b", ggml.Q8_0},
 	{"qwen2.5-0.5b", "qwen2.5-0.5b", ggml.Q4_K},
+	{"qwen3-0.6b", "qwen3-0.6b", ggml.Q4_K},
+	{"gemma3-1b", "gemma3-1b", ggml.Q4_K},
 }
 
 // gpuModels are the rows of the GPU table: lavapipe runs SmolLM2-135M's 30

@@ -13,7 +13,7 @@ const calibrationPrompt = "Once upon a time, there was a girl named Lily. She ha
 
 func TestCalibrateJSON(t *testing.T) {
 	model := defaultmodel.ForTest(t)
-	code, out, errOut := heed(t, "calibrate", model, calibrationPrompt, "--json", "--backend", "cpu", "--tol", "0.001")
+	code, out, errOut := heed(t, "calibrate", model, calibrationPrompt, "--json", "--backend", "cpu", "--tol", "0.0001")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -24,9 +24,9 @@ func TestCalibrateJSON(t *testing.T) {
 	if c.Span.Text != "cat" || c.Upper.Text != "CAT" || c.Iterations == 0 || c.Clamped || c.Delta <= -5 || c.Delta >= 5 {
 		t.Fatalf("calibration %+v", c)
 	}
-	// Bisection to a Δ bracket of 1e-3 on a smooth Influence curve: see
-	// engine/calibrate's TestRunMatchesUppercaseInfluence.
-	if math.Abs(float64(c.Achieved-c.Target)) > 1e-3 {
+	// Bisection to a Δ bracket of 1e-4 on a smooth Influence curve: see
+	// engine/calibrate's TestRunMatchesUppercaseInfluence for the bound.
+	if math.Abs(float64(c.Achieved-c.Target)) > 1e-6 {
 		t.Fatalf("achieved %v, target %v", c.Achieved, c.Target)
 	}
 }

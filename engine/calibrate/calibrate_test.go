@@ -125,17 +125,18 @@ func TestRunMatchesUppercaseInfluence(t *testing.T) {
 	if fx.plain.Text[57:60] != "cat" {
 		t.Fatalf("span %q", fx.plain.Text[57:60])
 	}
-	r, err := Run(context.Background(), fx.m, fx.plain, fx.upper, Options{Tol: 1e-3})
+	r, err := Run(context.Background(), fx.m, fx.plain, fx.upper, Options{Tol: 1e-4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("target %.5f, plain %.5f, Δ %.4f → %.5f in %d steps", r.Target, r.Plain, r.Delta, r.Achieved, r.Iterations)
+	t.Logf("target %.5f, plain %.5f, Δ %.4f → %.5f (off by %.3g) in %d steps", r.Target, r.Plain, r.Delta, r.Achieved, r.Achieved-r.Target, r.Iterations)
 	if r.Clamped || r.Delta <= -5 || r.Delta >= 5 || r.Iterations == 0 {
 		t.Fatalf("result %+v", r)
 	}
-	// The Influence is smooth in Δ (the slope near the answer is well under 1
-	// per unit Δ on this model), so a bracket of 1e-3 pins it to 1e-3 of the target.
-	if math.Abs(float64(r.Achieved-r.Target)) > 1e-3 {
+	// The Influence is smooth in Δ: it rises by 2.4e-3 from Δ 0 to the answer near 0.26,
+	// about 9.3e-3 per unit Δ, so a bracket of 1e-4 in Δ leaves at most 9.3e-7 between
+	// the achieved Influence and the target (measured 1.6e-7).
+	if math.Abs(float64(r.Achieved-r.Target)) > 1e-6 {
 		t.Fatalf("achieved %v, target %v", r.Achieved, r.Target)
 	}
 	if (r.Target > r.Plain) != (r.Delta > 0) {
