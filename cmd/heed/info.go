@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"heed/engine/chat"
 	"heed/engine/ggml"
@@ -41,6 +42,7 @@ type infoJSON struct {
 	Context      int              `json:"context,omitempty"`
 	RopeBase     float64          `json:"rope_freq_base,omitempty"`
 	SlidingWin   int              `json:"sliding_window,omitempty"`
+	Features     []string         `json:"features,omitempty"`
 	Vocab        int              `json:"vocab,omitempty"`
 	Tokenizer    string           `json:"tokenizer,omitempty"`
 	TokenizerPre string           `json:"tokenizer_pre,omitempty"`
@@ -106,6 +108,19 @@ func describe(f *gguf.File) infoJSON {
 		out.Layers, out.Dim, out.FFN = cfg.NumLayers, cfg.Dim, cfg.FFN
 		out.Heads, out.KVHeads, out.HeadDim = cfg.Heads, cfg.KVHeads, cfg.HeadDim
 		out.Context, out.RopeBase, out.SlidingWin = cfg.Context, cfg.RopeBase, cfg.SlidingWindow
+		if _, ok := f.Tensor("blk.0.attn_q.bias"); ok {
+			cfg.QKVBias = true
+		}
+		if _, ok := f.Tensor("rope_factors_long.weight"); ok {
+			cfg.RopeFactorsLong = []float32{} // present: Load reads the factors
+		}
+		out.Features = cfg.Features()
+	}
+	// A tensor type no executor computes makes the file unloadable: say which, here.
+	for i := range f.Tensors {
+		if err := ggml.CheckSupported(f.Tensors[i].Type); err != nil && out.Supported {
+			out.Supported, out.Unsupported = false, fmt.Sprintf("tensor %s: %v", f.Tensors[i].Name, err)
+		}
 	}
 	if tok, err := tokenizer.FromGGUF(f); err == nil {
 		out.Vocab, out.Tokenizer = tok.Vocab(), tok.Model()
@@ -126,7 +141,7 @@ func printInfo(e *env, in infoJSON) {
 	}
 	fmt.Fprintf(w, "architecture  %s\n", in.Architecture)
 	fmt.Fprintf(w, "parameters    %d\n", in.Parameters)
-	if in.Supported {
+	if in.Layers > 0 {
 		fmt.Fprintf(w, "layers        %d\n", in.Layers)
 		fmt.Fprintf(w, "dim           %d (FFN %d)\n", in.Dim, in.FFN)
 		fmt.Fprintf(w, "heads         %d (KV heads %d, head dim %d)\n", in.Heads, in.KVHeads, in.HeadDim)
@@ -135,12 +150,16 @@ func printInfo(e *env, in infoJSON) {
 		if in.SlidingWin > 0 {
 			fmt.Fprintf(w, "sliding win   %d\n", in.SlidingWin)
 		}
+		if len(in.Features) > 0 {
+			fmt.Fprintf(w, "features      %s\n", strings.Join(in.Features, ", "))
+		}
 		fmt.Fprintf(w, "vocab         %d (%s tokenizer", in.Vocab, in.Tokenizer)
 		if in.TokenizerPre != "" {
 			fmt.Fprintf(w, ", pre %s", in.TokenizerPre)
 		}
 		fmt.Fprintln(w, ")")
-	} else {
+	}
+	if !in.Supported {
 		fmt.Fprintf(w, "unsupported   %s\n", in.Unsupported)
 	}
 	fmt.Fprintf(w, "chat template %s\n", in.ChatTemplate)

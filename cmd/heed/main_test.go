@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"heed/engine/ggml"
+	"heed/engine/gguf"
 	"heed/internal/defaultmodel"
 )
 
@@ -130,5 +132,71 @@ func TestSynthWritesALoadableModel(t *testing.T) {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("info lacks %q:\n%s", w, stdout)
 		}
+	}
+}
+
+// TestInfoNamesArchitectureFeatures writes a Gemma 3 file and reads back what sets it
+// apart, and says which tensor type makes a file unloadable.
+func TestInfoNamesArchitectureFeatures(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "gemma3.gguf")
+	if code, _, stderr := heed(t, "synth", "--shape", "gemma3-270m,layers=6,dim=256,ffn=512", "--type", "q8_0", out); code != 0 {
+		t.Fatalf("synth exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := heed(t, "info", out)
+	if code != 0 {
+		t.Fatalf("info exit %d: %s", code, stderr)
+	}
+	for _, w := range []string{"architecture  gemma3", "q/k norms per head", "post-norms", "GeGLU", "embeddings ×16",
+		"sliding window 512 on 5 of 6 layers", "local RoPE base 10000"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("info lacks %q:\n%s", w, stdout)
+		}
+	}
+
+	// The same file with one tensor relabelled IQ2_XXS (its bytes do not matter here).
+	f, err := gguf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := gguf.NewBuilder()
+	for _, kv := range f.KV {
+		b.Set(kv.Key, kv.Value)
+	}
+	b.SetUint32(gguf.KeyAlignment, gguf.DefaultAlignment)
+	for i := range f.Tensors {
+		ti := f.Tensors[i]
+		typ, dims := ti.Type, ti.Dims
+		data, err := f.ReadTensorBytes(&ti)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ti.Name == "blk.0.ffn_down.weight" {
+			typ = ggml.IQ2_XXS
+			n, _ := typ.RowBytes(dims[0] * dims[1])
+			data = make([]byte, n)
+		}
+		if err := b.AddTensorSource(ti.Name, dims, typ, func() ([]byte, error) { return data, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "iq2.gguf")
+	w, err := os.Create(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.WriteTo(w); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	code, stdout, stderr = heed(t, "info", bad)
+	if code != 0 {
+		t.Fatalf("info exit %d: %s", code, stderr)
+	}
+	if want := "unsupported   tensor blk.0.ffn_down.weight: unsupported tensor type IQ2_XXS (supported: F32, "; !strings.Contains(stdout, want) {
+		t.Errorf("info lacks %q:\n%s", want, stdout)
+	}
+	if code, _, stderr := heed(t, "run", "--backend", "cpu", "--max-tokens", "1", bad, "hi"); code != 1 || !strings.Contains(stderr, "IQ2_XXS") {
+		t.Errorf("run exit %d: %s", code, stderr)
 	}
 }

@@ -338,3 +338,65 @@ func (c *Config) KVDim() int { return c.KVHeads * c.HeadDim }
 
 // QDim is the width of one token's queries across heads.
 func (c *Config) QDim() int { return c.Heads * c.HeadDim }
+
+// Features describes, in a few words each, what the architecture does beyond a Llama
+// block: for reports such as `heed info` and the app's model details.
+func (c *Config) Features() []string {
+	var out []string
+	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	if c.QKVBias {
+		add("Q/K/V biases")
+	}
+	if c.QKNorm {
+		add("q/k norms per head")
+	}
+	if c.PostNorms {
+		add("post-norms")
+	}
+	if c.GELU {
+		add("GeGLU feed-forward")
+	}
+	if c.EmbedScale != 1 {
+		add("embeddings ×%.4g", c.EmbedScale)
+	}
+	if want := float32(1 / math.Sqrt(float64(c.HeadDim))); c.AttnScale != want {
+		add("attention scale %.4g", c.AttnScale)
+	}
+	if c.AttnSoftCap > 0 {
+		add("attention soft cap %g", c.AttnSoftCap)
+	}
+	if c.FinalSoftCap > 0 {
+		add("output soft cap %g", c.FinalSoftCap)
+	}
+	windowed, local, none := 0, 0, 0
+	for _, s := range c.Spec {
+		if s.Window > 0 {
+			windowed++
+		}
+		switch s.Rope {
+		case RopeLocal:
+			local++
+		case RopeNone:
+			none++
+		}
+	}
+	if windowed > 0 {
+		add("sliding window %d on %d of %d layers", c.SlidingWindow, windowed, c.NumLayers)
+	}
+	if local > 0 {
+		add("local RoPE base %g", c.RopeBaseLocal)
+	}
+	if none > 0 {
+		add("no RoPE on %d of %d layers", none, c.NumLayers)
+	}
+	if c.RopeDims < c.HeadDim {
+		add("RoPE on %d of %d dims", c.RopeDims, c.HeadDim)
+	}
+	if c.RopeFactorsLong != nil {
+		add("LongRoPE beyond %d positions", c.RopeOrigContext)
+	}
+	if c.RopeAttnFactor != 1 {
+		add("RoPE attention factor %.4g", c.RopeAttnFactor)
+	}
+	return out
+}
