@@ -103,7 +103,11 @@ func checkAgainstLlamaCpp(t *testing.T, c archCase, typ ggml.Type) {
 				}
 			}
 			t.Logf("largest log-probability difference from llama.cpp over %d positions: %.3g", len(seq), worst)
-			if tol := logProbTolerance[typ]; !(worst <= tol) {
+			tol := logProbTolerance[typ]
+			if typ == ggml.F32 && m.Model.GELU {
+				tol = geluF32Tolerance
+			}
+			if !(worst <= tol) {
 				t.Errorf("log-probabilities differ from llama.cpp by %.3g, more than %g", worst, tol)
 			}
 			// Every greedy step, on llama.cpp's sequence: heed's most likely token is llama.cpp's,
@@ -134,17 +138,27 @@ func checkAgainstLlamaCpp(t *testing.T, c archCase, typ ggml.Type) {
 }
 
 // logProbTolerance bounds the largest log-probability difference from llama.cpp per weight
-// type. It is not heed's error alone: llama.cpp's CPU build rounds what it multiplies with
-// F16 weights to F16, and quantises it to 8 bits (Q8_0, Q8_K) for quantised weights, and its
-// GELU reads an F16 table. Measured worst cases, CPU and WebGPU alike, over archCases:
-// F32 2.3e-5 (Phi-3; 1.4e-3 Gemma 2 through the GELU table), F16 7.2e-3, Q8_0 0.16,
-// Q4_K 0.22; bounds about 10× those.
+// type, at about ten times the worst case measured over archCases on the CPU and WebGPU
+// (lavapipe) executors. It is not heed's error alone: llama.cpp's CPU build rounds what it
+// multiplies with F16 weights to F16, and quantises it to 8 bits (Q8_0, Q8_K) for quantised
+// weights. Measured: F32 2.3e-5 (Phi-3), F16 7.2e-3, Q8_0 0.16, Q4_K 0.22, Q2_K 0.14,
+// Q3_K 0.12, IQ4_NL 0.093, IQ4_XS 0.13.
 var logProbTolerance = map[ggml.Type]float64{
-	ggml.F32:  1.5e-2,
-	ggml.F16:  7e-2,
-	ggml.Q8_0: 1.6,
-	ggml.Q4_K: 2.2,
+	ggml.F32:    1e-4, // the bound the issue asks of F32 logits; 4× the worst measured
+	ggml.F16:    7e-2,
+	ggml.Q8_0:   1.6,
+	ggml.Q4_K:   2.2,
+	ggml.Q2_K:   1.5,
+	ggml.Q3_K:   1.2,
+	ggml.IQ4_NL: 0.95,
+	ggml.IQ4_XS: 1.3,
 }
+
+// geluF32Tolerance replaces the F32 bound for models with a GELU feed-forward (Gemma):
+// llama.cpp's CPU GELU reads a table of F16 results at F16 inputs (GGML_GELU_FP16), which
+// alone moves log-probabilities by 1.9e-3 at most here (measured); computing GELU that way
+// in heed brought Gemma 2's difference from 1.4e-3 down to 1.1e-4.
+const geluF32Tolerance = 2e-2
 
 func argmax(v []float64) int32 {
 	best := 0
