@@ -91,6 +91,18 @@ func TestDetectMarkers(t *testing.T) {
 		{"<|start_header_id|>", Raw},                  // Llama 3 needs both header markers
 		{"<|start_header_id|><|end_header_id|>", Llama3},
 		{"[gMASK]<sop><|assistant|>", Raw},
+		// Finer markers pick the model-named families.
+		{"<|im_start|> enable_thinking <think> ns.last_query_index", Qwen3},
+		{"<|im_start|> enable_thinking <think>", ChatML}, // not Qwen3's template
+		{"<|im_start|> Reasoning Mode: strftime_now /system_override", SmolLM3},
+		{"<|im_start|> Reasoning Mode: /no_think", Raw}, // an edited SmolLM3 template
+		{"<start_of_turn> first_user_prefix", Gemma3},
+		{"<start_of_turn> raise_exception('System role not supported')", Gemma2},
+		{"<start_of_turn>", Gemma},
+		{"<|assistant|><|end|> '<|' + message['role'] + '|>' + message['content']", Phi4Mini},
+		{"<|assistant|><|end|> '<|' + message['role'] + '|>' + '\\n' + message['content']", Phi3},
+		{"qwen3", Qwen3}, // family names, as for the built-in ones
+		{"phi4-mini", Phi4Mini},
 	}
 	for _, tc := range tests {
 		if got := Detect(tc.template); got != tc.want {
