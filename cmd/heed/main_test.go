@@ -43,6 +43,8 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"tokenize bad span flag", []string{"tokenize", "x", "--span", "1:2"}, 2, nil, []string{"flag -span", "START:END:DELTA"}},
 		{"chat without a template", []string{"tokenize", "--chat", "hi"}, 2, nil, []string{"no recognised chat template"}},
 		{"unknown template", []string{"tokenize", "--template", "nope", "hi"}, 2, nil, []string{"chatml"}},
+		{"no-think without a thinking switch", []string{"tokenize", "--template", "chatml", "--no-think", "hi"}, 2, nil, []string{"no thinking switch"}},
+		{"no-think with qwen3", []string{"tokenize", "--template", "qwen3", "--no-think", "hi"}, 0, []string{"in      [65,67)"}, nil}, // the "think" of "</think>"
 		{"models lists the default model", []string{"models", "--json", "-dir", filepath.Dir(defaultmodel.ForTest(t))}, 0,
 			[]string{`"path":`, defaultmodel.Name, `"bytes":1185376`}, nil},
 		{"synth bad type", []string{"synth", "--type", "q9_9", filepath.Join(dir, "x.gguf")}, 2, nil, []string{"q9_9"}},

@@ -19,6 +19,7 @@ type promptFlags struct {
 	chat     bool
 	template string
 	system   string
+	noThink  bool
 	noBOS    bool
 }
 
@@ -41,12 +42,13 @@ func (p *promptFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&p.chat, "chat", false, "wrap the prompt in the model's chat template")
 	fs.StringVar(&p.template, "template", "", "chat template family to use instead of the model's (implies --chat)")
 	fs.StringVar(&p.system, "system", "", "system prompt (with --chat)")
+	fs.BoolVar(&p.noThink, "no-think", false, "ask for an answer without reasoning (templates with a thinking switch: qwen3, smollm3)")
 	fs.BoolVar(&p.noBOS, "no-bos", false, "do not add the beginning-of-sequence token")
 }
 
 // build tokenises text with the model's tokenizer and maps the highlights.
 func (p *promptFlags) build(f *gguf.File, tok *tokenizer.Tokenizer, text string) (*prompt.Prompt, error) {
-	opts := prompt.Options{DeltaMid: float32(p.deltaMid), Spans: p.spans, System: p.system, NoBOS: p.noBOS}
+	opts := prompt.Options{DeltaMid: float32(p.deltaMid), Spans: p.spans, System: p.system, NoThinking: p.noThink, NoBOS: p.noBOS}
 	switch {
 	case p.template != "":
 		fam, err := chat.ParseFamily(p.template)
@@ -63,6 +65,9 @@ func (p *promptFlags) build(f *gguf.File, tok *tokenizer.Tokenizer, text string)
 	}
 	if p.system != "" && opts.Chat == chat.Raw {
 		return nil, usagef("--system needs --chat or --template")
+	}
+	if p.noThink && !opts.Chat.HasThinkingSwitch() {
+		return nil, usagef("--no-think: chat template %q has no thinking switch (qwen3 and smollm3 do)", opts.Chat)
 	}
 	return prompt.Build(tok, text, opts)
 }

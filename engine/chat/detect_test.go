@@ -28,7 +28,7 @@ var upstreamTemplates = []struct {
 		Llama2SysStrip},
 	{"google/gemma-7b-it",
 		"{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\\n'}}{% endif %}",
-		Gemma},
+		Gemma2}, // llama.cpp's built-in detection says gemma; Gemma 1 and 2 share this template
 	{"Llama-3",
 		"{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}",
 		Llama3},
@@ -91,6 +91,18 @@ func TestDetectMarkers(t *testing.T) {
 		{"<|start_header_id|>", Raw},                  // Llama 3 needs both header markers
 		{"<|start_header_id|><|end_header_id|>", Llama3},
 		{"[gMASK]<sop><|assistant|>", Raw},
+		// Finer markers pick the model-named families.
+		{"<|im_start|> enable_thinking <think> ns.last_query_index", Qwen3},
+		{"<|im_start|> enable_thinking <think>", ChatML}, // not Qwen3's template
+		{"<|im_start|> Reasoning Mode: strftime_now /system_override", SmolLM3},
+		{"<|im_start|> Reasoning Mode: /no_think", Raw}, // an edited SmolLM3 template
+		{"<start_of_turn> first_user_prefix", Gemma3},
+		{"<start_of_turn> raise_exception('System role not supported')", Gemma2},
+		{"<start_of_turn>", Gemma},
+		{"<|assistant|><|end|> '<|' + message['role'] + '|>' + message['content']", Phi4Mini},
+		{"<|assistant|><|end|> '<|' + message['role'] + '|>' + '\\n' + message['content']", Phi3},
+		{"qwen3", Qwen3}, // family names, as for the built-in ones
+		{"phi4-mini", Phi4Mini},
 	}
 	for _, tc := range tests {
 		if got := Detect(tc.template); got != tc.want {

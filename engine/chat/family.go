@@ -1,19 +1,35 @@
 // Package chat wraps a conversation in a model's chat template, producing
-// exactly the text llama.cpp's built-in templates produce
-// (llm_chat_apply_template in src/llama-chat.cpp), and says where each
-// message's content sits in that text so highlights can follow it.
+// exactly the text llama.cpp produces, and says where each message's content
+// sits in that text so highlights can follow it.
 //
 // A GGUF file carries its template as Jinja source (tokenizer.chat_template).
-// heed does not run Jinja: like llama.cpp, Detect recognises the template
-// family from characteristic markers and Render writes that family's format.
+// heed does not run Jinja: like llama.cpp's built-in templates, Detect
+// recognises the template from characteristic markers and Render writes that
+// family's format. Two kinds of family exist:
+//
+//   - Families named after llama.cpp's built-in templates (chatml, llama2…,
+//     mistral…, phi4, gemma, llama3) write what llm_chat_apply_template in
+//     src/llama-chat.cpp writes: llama.cpp's output with --no-jinja, and an
+//     approximation of the model's own template.
+//   - Families named after models (qwen3, gemma2, gemma3, phi3, phi4-mini,
+//     smollm3) write what llama.cpp's default Jinja path
+//     (common_chat_templates_apply in common/chat.cpp, used by llama-cli and
+//     llama-server) makes of that model's official template, including
+//     llama.cpp's own adjustments such as merging a system message into the
+//     next one for templates without a system role. phi3 keeps its built-in
+//     name; it differs from the built-in only where the Phi-3.5 template does.
+//
+// testdata/README.md lists the templates and how the golden renderings were
+// made with llama.cpp.
 //
 // BOS: Render never writes the leading beginning-of-sequence token. llama.cpp
 // leaves it to the tokenizer, which adds it when the model's
 // tokenizer.ggml.add_bos_token says so (Llama 2/3, Mistral, Gemma and Phi-3
 // models do; most ChatML models such as Qwen do not), even though the Jinja
-// templates of Llama 3, Mistral and Gemma write {{ bos_token }} themselves.
-// The one BOS Render does write is llama2-sys-bos's "<s>" before every turn
-// after the first, as llama.cpp does; it is parsed as the special token.
+// templates of Llama 3, Mistral, Gemma and Phi-3 write {{ bos_token }}
+// themselves: llama.cpp strips that leading BOS text when the vocabulary adds
+// BOS. The one BOS Render does write is llama2-sys-bos's "<s>" before every
+// turn after the first, as llama.cpp does; it is parsed as the special token.
 package chat
 
 import (
@@ -25,8 +41,9 @@ import (
 // Family is a chat template format. The zero value, Raw, means no template.
 type Family int
 
-// The families Render can write, named as llama.cpp names them
-// (LLM_CHAT_TEMPLATES in src/llama-chat.cpp).
+// The families Render can write. The first ones are named as llama.cpp names
+// its built-in templates (LLM_CHAT_TEMPLATES in src/llama-chat.cpp); the
+// model-named ones follow llama.cpp's rendering of that model's own template.
 const (
 	Raw             Family = iota // no template: the text is the prompt
 	ChatML                        // <|im_start|>role\n…<|im_end|>\n (Qwen, SmolLM, OpenHermes)
@@ -39,10 +56,15 @@ const (
 	MistralV3Tekken               // "[INST]…[/INST]" (Mistral Nemo)
 	MistralV7                     // [SYSTEM_PROMPT] … [/SYSTEM_PROMPT][INST] …[/INST]
 	MistralV7Tekken               // as MistralV7 without the spaces
-	Phi3                          // <|role|>\n…<|end|>\n
+	Phi3                          // <|role|>\n…<|end|>\n (Phi-3, Phi-3.5)
 	Phi4                          // <|im_start|>role<|im_sep|>…<|im_end|>
-	Gemma                         // <start_of_turn>user\n…<end_of_turn>\n, no system role
+	Gemma                         // <start_of_turn>user\n…<end_of_turn>\n, llama.cpp's built-in
 	Llama3                        // <|start_header_id|>role<|end_header_id|>\n\n…<|eot_id|>
+	Qwen3                         // ChatML with Qwen3's thinking switch and reasoning-stripped history
+	Gemma2                        // Gemma 1 and 2: the system text merged into the first user turn
+	Gemma3                        // Gemma 3: the system text opens the first user turn
+	Phi4Mini                      // <|role|>…<|end|> without newlines (Phi-4-mini)
+	SmolLM3                       // SmolLM3: metadata system header, /think and /no_think
 	familyCount
 )
 
@@ -62,6 +84,11 @@ var familyNames = [familyCount]string{
 	Phi4:            "phi4",
 	Gemma:           "gemma",
 	Llama3:          "llama3",
+	Qwen3:           "qwen3",
+	Gemma2:          "gemma2",
+	Gemma3:          "gemma3",
+	Phi4Mini:        "phi4-mini",
+	SmolLM3:         "smollm3",
 }
 
 func (f Family) String() string {
@@ -110,6 +137,17 @@ var detectRules = []struct {
 				return Phi4
 			case c("<end_of_utterance>"): // SmolVLM: <|im_start|> as BOS, not ChatML
 				return Raw
+			case c("Reasoning Mode: "):
+				// SmolLM3. Its official template dates the system header
+				// (strftime_now) and has a /system_override branch; edited
+				// copies that drop them render differently, so they are not
+				// claimed.
+				if c("strftime_now") && c("/system_override") {
+					return SmolLM3
+				}
+				return Raw
+			case c("enable_thinking") && c("<think>") && c("last_query_index"):
+				return Qwen3 // Qwen3's hybrid-thinking template
 			}
 			return ChatML
 		},
@@ -138,13 +176,32 @@ var detectRules = []struct {
 			return Llama2
 		},
 	},
-	{match: all("<|assistant|>", "<|end|>"), family: is(Phi3)},
+	{ // Phi-3 and Phi-4-mini
+		match: all("<|assistant|>", "<|end|>"),
+		family: func(c func(string) bool) Family {
+			if c("'|>' + message['content']") { // no newline after the role: Phi-4-mini
+				return Phi4Mini
+			}
+			return Phi3
+		},
+	},
 	{match: all("[gMASK]<sop>"), family: is(Raw)},                                 // ChatGLM 4
 	{match: all("<|assistant|>", "<|user|>"), family: is(Raw)},                    // Falcon 3, GLM-Edge
 	{match: all("<|{{ item['role'] }}|>", "<|begin_of_image|>"), family: is(Raw)}, // GLM-Edge
 	{match: all("<|user|>", "<|endoftext|>"), family: is(Raw)},                    // Zephyr
 	{match: all("bos_token + message['role']"), family: is(Raw)},                  // Monarch
-	{match: all("<start_of_turn>"), family: is(Gemma)},
+	{ // Gemma
+		match: all("<start_of_turn>"),
+		family: func(c func(string) bool) Family {
+			switch {
+			case c("first_user_prefix"):
+				return Gemma3
+			case c("System role not supported"):
+				return Gemma2
+			}
+			return Gemma
+		},
+	},
 	{match: all(`'\n\nAssistant: ' + eos_token`), family: is(Raw)},             // Orion
 	{match: all("GPT4 Correct "), family: is(Raw)},                             // OpenChat
 	{match: all("USER: ", "ASSISTANT: "), family: is(Raw)},                     // Vicuna
@@ -171,8 +228,9 @@ func is(f Family) func(func(string) bool) Family {
 // Detect recognises the family of a tokenizer.chat_template Jinja source the
 // way llama.cpp's llm_chat_detect_template does: a template that is exactly a
 // family name is that family; otherwise characteristic markers decide, checked
-// in llama.cpp's order. Anything unrecognised, or a family heed does not
-// write, is Raw.
+// in llama.cpp's order, with finer markers inside a rule picking the
+// model-named family whose official template it is. Anything unrecognised, or
+// a family heed does not write, is Raw.
 func Detect(template string) Family {
 	if f, err := ParseFamily(template); err == nil {
 		return f

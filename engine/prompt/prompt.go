@@ -28,6 +28,10 @@ type Options struct {
 	Chat chat.Family
 	// System is the system prompt, used only with a chat template.
 	System string
+	// NoThinking asks a model whose template has a thinking switch (Qwen3,
+	// SmolLM3; chat.Family.HasThinkingSwitch) to answer without reasoning, as
+	// llama.cpp's enable_thinking = false does. Other templates ignore it.
+	NoThinking bool
 	// NoBOS suppresses the beginning-of-sequence token the model would add.
 	NoBOS bool
 }
@@ -73,7 +77,7 @@ func Build(tok *tokenizer.Tokenizer, tagged string, opts Options) (*Prompt, erro
 			msgs = append(msgs, chat.Message{Role: "system", Content: opts.System})
 		}
 		msgs = append(msgs, chat.Message{Role: "user", Content: text})
-		rendered, offsets, err := chat.Render(opts.Chat, msgs, true)
+		rendered, offsets, err := chat.RenderWith(opts.Chat, msgs, chat.Options{AddGenerationPrompt: true, NoThinking: opts.NoThinking})
 		if err != nil {
 			return nil, err
 		}

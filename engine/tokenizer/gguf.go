@@ -22,8 +22,14 @@ type Metadata interface {
 const maxVocab = 1 << 22
 
 // FromGGUF builds the tokenizer described by the tokenizer.ggml.* keys.
-// Supported models: "llama" (SentencePiece BPE) and "gpt2" (byte-level BPE,
-// pre-tokenizer from tokenizer.ggml.pre).
+// Supported models: "llama" (SentencePiece BPE: Llama 2, Mistral, Gemma 1-3,
+// Phi-3; tokenizer.ggml.pre is ignored for it, as llama.cpp does) and "gpt2"
+// (byte-level BPE: Llama 3, Qwen, SmolLM, GPT-2, Phi-4-mini), whose
+// pre-tokenizer tokenizer.ggml.pre names; a name heed does not know is an
+// ErrUnsupported error, never a guess, as in llama.cpp. Like llama.cpp, a
+// vocabulary whose general.name says Phi-3 drops the white space after
+// special tokens, and tokens are treated as control and end-of-generation
+// tokens by their text (see markByText).
 func FromGGUF(md Metadata) (*Tokenizer, error) {
 	model, ok := md.String("tokenizer.ggml.model")
 	if !ok {
@@ -119,7 +125,9 @@ func FromGGUF(md Metadata) (*Tokenizer, error) {
 			*k.id = -1
 		}
 	}
-	t.finish()
+	t.finish(md)
+	name, _ := md.String("general.name")
+	t.phi3Strip(name)
 	return t, nil
 }
 

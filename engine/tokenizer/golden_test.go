@@ -286,12 +286,26 @@ func TestGoldenLlamaCppVocabularies(t *testing.T) {
 		{"llama3", ModelGPT2, "llama-bpe"},
 		{"qwen3", ModelGPT2, "qwen2"},
 		{"gpt2", ModelGPT2, "gpt-2"},
+		{"gpt2-smollm", ModelGPT2, "smollm"},   // GPT-2's vocabulary, SmolLM's pre-tokenizer
+		{"gpt2-default", ModelGPT2, "default"}, // and llama.cpp's default one
+		{"gemma2", ModelLlama, ""},
+		{"gemma3", ModelLlama, ""},
+		{"phi3", ModelLlama, ""},
+		{"gpt4o", ModelGPT2, "gpt-4o"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var md mapMetadata
-			if tc.name == "gpt2" {
+			switch tc.name {
+			case "gpt2", "gpt2-smollm", "gpt2-default":
 				md = gpt2Metadata(t)
-			} else {
+				md["tokenizer.ggml.pre"] = tc.pre
+			case "gemma2", "gemma3":
+				md = gemmaMetadata(t, tc.name)
+			case "phi3":
+				md = phi3Metadata(t)
+			case "gpt4o":
+				md = gpt4oMetadata(t)
+			default:
 				md = hfAsGGUF(t, tc.name, tc.model, tc.pre)
 			}
 			tok, err := FromGGUF(md)

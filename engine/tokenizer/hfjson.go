@@ -167,7 +167,7 @@ func FromHFJSON(r io.Reader) (*Tokenizer, error) {
 		t.bos = pick("<s>", "<|begin_of_text|>", "<|startoftext|>")
 	}
 	t.eos = pick("</s>", "<|end_of_text|>", "<|endoftext|>")
-	t.finish()
+	t.finish(nil)
 	return t, nil
 }
 

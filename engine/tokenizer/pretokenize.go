@@ -28,6 +28,7 @@ var preTokenizers = func() map[string]preTokenizer {
 	qwen2 := []splitter{scanLlama3(1)}
 	// "\p{N}" then the GPT-2 pattern (llama.cpp's STARCODER/SMOLLM group).
 	smollm := []splitter{regexSplitter(`\p{N}`), scanGPT2}
+	gpt4o := []splitter{scanGPT4o}
 	// llama.cpp's fallback list for BPE vocabularies without a known pre type.
 	def := []splitter{
 		regexSplitter(`[\p{P}$+<=>^~|]+`),
@@ -45,6 +46,7 @@ var preTokenizers = func() map[string]preTokenizer {
 		{llama3, []string{"llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral"}},
 		{qwen2, []string{"qwen2", "deepseek-r1-qwen", "stablelm2"}},
 		{smollm, []string{"smollm", "starcoder", "refact", "command-r", "codeshell"}},
+		{gpt4o, []string{"gpt-4o", "llama4"}},
 	} {
 		for _, n := range g.names {
 			m[n] = preTokenizer{name: n, stages: g.stages}
@@ -294,3 +296,93 @@ func scanLlama3(maxDigits int) splitter {
 		return w.out
 	}
 }
+
+// scanGPT4o is llama.cpp's GPT4O pre-tokenizer (o200k: GPT-4o, Phi-4-mini,
+// Llama 4). The tokenizer.json regex splits words at case changes with
+// \p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M} and \p{Ll}\p{Lm}\p{Lo}\p{M} classes, which
+// llama.cpp cannot express; it runs an adapted regex instead,
+//
+//	[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))*((?=[\p{L}])([^A-Z]))+(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|
+//	[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))+((?=[\p{L}])([^A-Z]))*(?:'[sS]|…|'[dD])?|
+//	\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+//
+// with std::regex over a "collapsed" text in which every non-ASCII code
+// point is one byte standing for its class (unicode_regex_split in
+// src/unicode.cpp). So for llama.cpp an "upper" letter is any letter but
+// a-z and a "lower" one any letter but A-Z (a non-ASCII letter is both), and
+// combining marks are neither letters nor numbers. To give the same words,
+// this splitter collapses the text the same way and runs the alternatives
+// before the look-ahead with Go's regexp, whose leftmost-first choice is the
+// one a backtracking engine such as std::regex makes; the white-space
+// alternatives with the look-ahead are scanSpaces.
+func scanGPT4o(s string) [][2]int {
+	cps, offs := runes(s)
+	collapsed := make([]byte, 0, len(cps)*3)
+	at := make([]int, 0, len(cps)+1) // byte offset in collapsed of each code point
+	for _, r := range cps {
+		at = append(at, len(collapsed))
+		collapsed = utf8.AppendRune(collapsed, collapse(r))
+	}
+	at = append(at, len(collapsed))
+	w := &words{offs: offs}
+	for pos := 0; pos < len(cps); {
+		if m := gpt4oWords.FindIndex(collapsed[at[pos]:]); m != nil && m[1] > 0 {
+			end := pos
+			for at[end] < at[pos]+m[1] {
+				end++
+			}
+			pos += w.cut(end)
+			continue
+		}
+		if classOf(cps, pos).space {
+			pos = scanSpaces(cps, pos, w, false)
+			continue
+		}
+		pos += w.cut(pos + 1) // not reached: every other code point starts a word
+	}
+	return w.out
+}
+
+// Stand-ins of the collapsed text for non-ASCII code points (llama.cpp uses
+// the bytes 0xD1 and 0xD2, and 0x0B for white space).
+const (
+	collapsedLetter = '\uE000'
+	collapsedNumber = '\uE001'
+	collapsedOther  = '\uE002'
+)
+
+func collapse(r rune) rune {
+	switch {
+	case r < utf8.RuneSelf:
+		return r
+	case unicode.IsSpace(r):
+		return '\v'
+	case unicode.IsLetter(r):
+		return collapsedLetter
+	case unicode.IsNumber(r):
+		return collapsedNumber
+	}
+	return collapsedOther
+}
+
+// gpt4oWords is the adapted GPT4O regex up to its look-ahead, anchored, over
+// collapsed text: L is [A-Za-z] and the letter stand-in, N [0-9] and the
+// number stand-in, \s C's white space (std::regex's) with \v standing for
+// non-ASCII white space.
+var gpt4oWords = func() *regexp.Regexp {
+	const (
+		notCRLFLN = `[^\r\nA-Za-z\x{E000}0-9\x{E001}]`
+		upper     = `[A-Z\x{E000}]`
+		lower     = `[a-z\x{E000}]`
+		suffix    = `(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?`
+		number    = `[0-9\x{E001}]`
+		notSLN    = `[^\t\n\v\f\r A-Za-z\x{E000}0-9\x{E001}]`
+		space     = `[\t\n\v\f\r ]`
+	)
+	return regexp.MustCompile(`^(?:` +
+		notCRLFLN + `?` + upper + `*` + lower + `+` + suffix + `|` +
+		notCRLFLN + `?` + upper + `+` + lower + `*` + suffix + `|` +
+		number + `{1,3}|` +
+		` ?` + notSLN + `+[\r\n/]*|` +
+		space + `*[\r\n]+)`)
+}()

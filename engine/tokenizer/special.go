@@ -22,7 +22,7 @@ func (t *Tokenizer) partition(text string, parseSpecial bool) []fragment {
 	}
 	frags := []fragment{{start: 0, end: len(text), id: -1}}
 	for _, id := range t.specials {
-		if !parseSpecial && t.types[id] != typeUserDefined {
+		if !parseSpecial && (t.types[id] != typeUserDefined || t.promoted[id]) {
 			continue
 		}
 		piece := t.pieces[id]
@@ -43,6 +43,11 @@ func (t *Tokenizer) partition(text string, parseSpecial bool) []fragment {
 				}
 				next = append(next, fragment{start: at + i, end: at + i + len(piece), id: id})
 				at += i + len(piece)
+				if t.rstrip[id] {
+					for at < f.end && isCSpace(text[at]) {
+						at++
+					}
+				}
 			}
 			if at < f.end {
 				next = append(next, fragment{start: at, end: f.end, id: -1})
@@ -53,11 +58,39 @@ func (t *Tokenizer) partition(text string, parseSpecial bool) []fragment {
 	return frags
 }
 
+// isCSpace is C's isspace in the "C" locale, which llama.cpp's strip uses.
+func isCSpace(c byte) bool { return c == ' ' || '\t' <= c && c <= '\r' }
+
+// phi3Strip gives Phi-3 vocabularies the attributes llama.cpp gives them by
+// model name (llama_vocab::impl::load, "set attributes by model name"): when
+// general.name contains "phi-3" or "phi3" (any case), every special token and
+// "</s>" swallows the white space that follows it in the text, except "<unk>",
+// "<s>" and "<|endoftext|>". This mirrors the rstrip flag of those tokens in
+// Phi-3's tokenizer.json, so "<|user|>\nHi" tokenizes as "<|user|>", "▁Hi".
+func (t *Tokenizer) phi3Strip(modelName string) {
+	name := strings.ToLower(modelName)
+	if !strings.Contains(name, "phi-3") && !strings.Contains(name, "phi3") {
+		return
+	}
+	t.rstrip = map[int32]bool{}
+	for _, id := range t.specials {
+		t.rstrip[id] = true
+	}
+	if id, ok := t.pieceToID["</s>"]; ok {
+		t.rstrip[id] = true
+	}
+	for _, p := range []string{"<unk>", "<s>", "<|endoftext|>"} {
+		if id, ok := t.pieceToID[p]; ok {
+			delete(t.rstrip, id)
+		}
+	}
+}
+
 // indexSpecials fills t.specials with the ids partition matches, longest text first.
 func (t *Tokenizer) indexSpecials() {
 	t.specials = t.specials[:0]
 	for id, typ := range t.types {
-		if (typ == typeControl || typ == typeUserDefined || typ == typeUnknown) && t.pieces[id] != "" {
+		if (typ == typeControl || typ == typeUserDefined || typ == typeUnknown || t.promoted[int32(id)]) && t.pieces[id] != "" {
 			t.specials = append(t.specials, int32(id))
 		}
 	}
@@ -67,13 +100,118 @@ func (t *Tokenizer) indexSpecials() {
 }
 
 // End-of-turn texts llama.cpp recognises when the metadata names no EOT token.
-var eotTexts = []string{"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>", "_<EOT>", "<｜end▁of▁sentence｜>"}
+var eotTexts = []string{"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>"}
 
-// End-of-generation texts (llama.cpp's special_eog_ids heuristics).
-var eogTexts = []string{"<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "<end_of_utterance>", "<｜end▁of▁sentence｜>"}
+// End-of-generation texts (llama.cpp's special_eog_ids heuristics). llama.cpp
+// makes every token with one of these texts end generation and act as a
+// control token, whatever its type in the file.
+var eogTexts = []string{"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>", "<｜end▁of▁sentence｜>", "[e~["}
 
-// finish derives the lookup tables shared by every constructor.
-func (t *Tokenizer) finish() {
+// Fill-in-the-middle texts llama.cpp looks for, in its order, when the
+// metadata names no such token (tokenizer.ggml.fim_*_token_id). The one found
+// acts as a control token; pad, rep and sep also end generation.
+var fimTexts = []struct {
+	keys  []string
+	texts []string
+	eog   bool
+}{
+	{[]string{"tokenizer.ggml.fim_pre_token_id", "tokenizer.ggml.prefix_token_id"}, []string{"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>"}, false},
+	{[]string{"tokenizer.ggml.fim_suf_token_id", "tokenizer.ggml.suffix_token_id"}, []string{"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>"}, false},
+	{[]string{"tokenizer.ggml.fim_mid_token_id", "tokenizer.ggml.middle_token_id"}, []string{"<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>", "<|middle|>"}, false},
+	{[]string{"tokenizer.ggml.fim_pad_token_id"}, []string{"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"}, true},
+	{[]string{"tokenizer.ggml.fim_rep_token_id"}, []string{"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"}, true},
+	{[]string{"tokenizer.ggml.fim_sep_token_id"}, []string{"<|file_sep|>"}, true},
+}
+
+// markByText applies llama.cpp's detection of special tokens by their text
+// (llama_vocab::impl::load, "auto-detect special tokens by text"): EOT when
+// the metadata names none, fill-in-the-middle tokens, and end-of-generation
+// tokens, each made a control token if it was not one. md may be nil (no
+// metadata keys, as from tokenizer.json).
+func (t *Tokenizer) markByText(md Metadata) {
+	t.promoted = map[int32]bool{}
+	promote := func(id int32) {
+		if t.types[id] != typeControl {
+			t.promoted[id] = true
+		}
+	}
+	t.eog = map[int32]bool{}
+	if t.eot < 0 {
+		for _, s := range eotTexts {
+			if id, ok := t.pieceToID[s]; ok {
+				t.eot = id
+				promote(id)
+				break
+			}
+		}
+	}
+	for _, f := range fimTexts {
+		named := false
+		for _, k := range f.keys {
+			if md != nil {
+				if v, ok := md.Uint(k); ok && v < uint64(len(t.pieces)) {
+					named = true
+					if f.eog {
+						t.eog[int32(v)] = true
+					}
+				}
+			}
+		}
+		if named {
+			continue
+		}
+		for _, s := range f.texts {
+			if id, ok := t.pieceToID[s]; ok {
+				if !strings.HasPrefix(s, "<|fim_pad") && s != "<fim-pad>" && s != "<fim_pad>" && s != "<PAD>" && s != "[PAD]" {
+					promote(id) // llama.cpp marks every FIM kind but pad as control
+				}
+				if f.eog {
+					t.eog[id] = true
+				}
+				break
+			}
+		}
+	}
+	for _, id := range []int32{t.eos, t.eot, t.eom} {
+		if id >= 0 {
+			t.eog[id] = true
+		}
+	}
+	for _, s := range eogTexts {
+		if id, ok := t.pieceToID[s]; ok {
+			t.eog[id] = true
+			promote(id)
+		}
+	}
+	// llama.cpp's two exceptions: o200k_harmony's "<|end|>" when "<|return|>"
+	// and "<|call|>" end generation (solar-open: "<|calls|>" and
+	// "<|flush|>"), and Gemma 4's "</s>" when "<|tool_response>" does, stop
+	// ending generation and become a user-defined and a normal token.
+	has := func(s string) (int32, bool) {
+		id, ok := t.pieceToID[s]
+		return id, ok && t.eog[id]
+	}
+	_, ret := has("<|return|>")
+	_, call := has("<|call|>")
+	_, calls := has("<|calls|>")
+	_, flush := has("<|flush|>")
+	if end, ok := has("<|end|>"); ok && (ret && call || calls && flush) {
+		delete(t.eog, end)
+		delete(t.promoted, end)
+		t.types[end] = typeUserDefined
+	}
+	if _, tr := has("<|tool_response>"); tr {
+		if s, ok := has("</s>"); ok {
+			delete(t.eog, s)
+			delete(t.promoted, s)
+			t.types[s] = typeNormal
+		}
+	}
+}
+
+// finish derives the lookup tables shared by every constructor; md is the
+// GGUF metadata, or nil.
+func (t *Tokenizer) finish(md Metadata) {
 	t.pieceToID = make(map[string]int32, len(t.pieces))
 	for i, p := range t.pieces {
 		t.pieceToID[p] = int32(i) // later duplicates win, as in llama.cpp
@@ -90,24 +228,6 @@ func (t *Tokenizer) finish() {
 			}
 		}
 	}
+	t.markByText(md)
 	t.indexSpecials()
-	if t.eot < 0 {
-		for _, s := range eotTexts {
-			if id, ok := t.pieceToID[s]; ok && t.types[id] == typeControl {
-				t.eot = id
-				break
-			}
-		}
-	}
-	t.eog = map[int32]bool{}
-	for _, id := range []int32{t.eos, t.eot, t.eom} {
-		if id >= 0 {
-			t.eog[id] = true
-		}
-	}
-	for _, s := range eogTexts {
-		if id, ok := t.pieceToID[s]; ok && t.types[id] == typeControl {
-			t.eog[id] = true
-		}
-	}
 }

@@ -72,6 +72,12 @@ type Tokenizer struct {
 	// specials are the ids matched as whole tokens in the text (control,
 	// user-defined and unknown tokens), longest text first.
 	specials []int32
+	// rstrip holds the special tokens that swallow the white space after
+	// them in the text (llama.cpp's LLAMA_TOKEN_ATTR_RSTRIP; see phi3Strip).
+	rstrip map[int32]bool
+	// promoted are tokens llama.cpp treats as control tokens because of
+	// their text, though the file types them otherwise (markByText).
+	promoted map[int32]bool
 	// byteTokens[b] is the id of "<0xNN>" for SentencePiece byte fallback, or -1.
 	byteTokens [256]int32
 }

@@ -268,6 +268,12 @@ func TestPreTokenizerSplits(t *testing.T) {
 		{"qwen2", "v12 \r\n tab\tend", []string{"v", "1", "2", " \r\n", " tab", "\tend"}},
 		{"smollm", "abc 2024 x", []string{"abc", " ", "2", "0", "2", "4", " x"}},
 		{"default", "a+b=c, 12345", []string{"a", "+", "b", "=", "c", ",", " ", "123", "45"}},
+		// gpt-4o: words split where lower case turns upper; llama.cpp counts a
+		// non-ASCII letter as both cases and a combining mark as neither.
+		{"gpt-4o", "HelloWorld camelCase iPhone", []string{"Hello", "World", " camel", "Case", " i", "Phone"}},
+		{"gpt-4o", "DON'T they're 12345", []string{"DON'T", " they're", " ", "123", "45"}},
+		{"gpt-4o", "\u00c9COLE \u00e9t\u00e9", []string{"\u00c9", "COLE", " \u00e9t\u00e9"}},
+		{"gpt-4o", "cafe\u0301!/\n\n  x", []string{"cafe", "\u0301!/\n\n", " ", " x"}},
 	} {
 		pre := preTokenizers[tc.pre]
 		var got []string
@@ -443,7 +449,7 @@ func TestMetadataFlags(t *testing.T) {
 }
 
 func TestPreTypesAccepted(t *testing.T) {
-	for _, pre := range []string{"", "default", "gpt2", "gpt-2", "llama-bpe", "llama3", "qwen2", "smollm"} {
+	for _, pre := range []string{"", "default", "gpt2", "gpt-2", "llama-bpe", "llama3", "qwen2", "smollm", "gpt-4o"} {
 		md := byteVocab()
 		md["tokenizer.ggml.pre"] = pre
 		tok, err := FromGGUF(md)
@@ -459,5 +465,91 @@ func TestPreTypesAccepted(t *testing.T) {
 		if wantBOS := pre == "llama-bpe" || pre == "llama3"; tok.addBOS != wantBOS {
 			t.Errorf("pre %q: addBOS %v, want %v (llama.cpp default)", pre, tok.addBOS, wantBOS)
 		}
+	}
+}
+
+// Every pre-tokenizer cuts any text into non-empty consecutive words that
+// cover it exactly.
+func FuzzPreTokenizers(f *testing.F) {
+	for _, s := range []string{"", "Hello  world's 123abc\n\nx", "\u00c9COLE cafe\u0301 \u00a0\u3000 \r\n\t", "日本 😀 👨‍👩‍👧", "\xff\xfe a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for name, pre := range preTokenizers {
+			at := 0
+			for _, w := range pre.split(s) {
+				if w[0] != at || w[1] <= w[0] {
+					t.Fatalf("%s split(%q): word %v after byte %d", name, s, w, at)
+				}
+				at = w[1]
+			}
+			if at != len(s) {
+				t.Fatalf("%s split(%q) covers %d of %d bytes", name, s, at, len(s))
+			}
+		}
+	})
+}
+
+// llama.cpp gives special tokens of a vocabulary named Phi-3 the rstrip
+// attribute: the white space after them is dropped, except after "<unk>",
+// "<s>" and "<|endoftext|>".
+func TestPhi3StripsSpaceAfterSpecialTokens(t *testing.T) {
+	md := byteVocab()
+	md["tokenizer.ggml.tokens"] = append(append([]string(nil), md["tokenizer.ggml.tokens"].([]string)...), "<|endoftext|>")
+	md["tokenizer.ggml.token_type"] = append(append([]int32(nil), md["tokenizer.ggml.token_type"].([]int32)...), typeControl)
+	const text = "<|end|> \n x<|endoftext|> y"
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{
+		{"Phi 3 Mini", []string{"<|end|>", " ", "\n", " ", "x", "<|endoftext|>", " ", "y"}}, // "phi 3": no rule
+		{"Phi3", []string{"<|end|>", "x", "<|endoftext|>", " ", "y"}},
+		{"microsoft/Phi-3-mini-4k-instruct", []string{"<|end|>", "x", "<|endoftext|>", " ", "y"}},
+	} {
+		md["general.name"] = tc.name
+		tok, err := FromGGUF(md)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := tok.Encode(text, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, o := range enc.Offsets {
+			got = append(got, text[o[0]:o[1]])
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("general.name %q: tokens spell %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// Tokens whose text llama.cpp reads as end-of-generation act as control
+// tokens whatever their type: a user-defined "</s>" is matched only when
+// special tokens are parsed, and ends generation.
+func TestEOGTextsActAsControl(t *testing.T) {
+	md := byteVocab()
+	md["tokenizer.ggml.tokens"] = append(append([]string(nil), md["tokenizer.ggml.tokens"].([]string)...), "</s>", "<|fim_prefix|>")
+	md["tokenizer.ggml.token_type"] = append(append([]int32(nil), md["tokenizer.ggml.token_type"].([]int32)...), typeUserDefined, typeNormal)
+	tok, err := FromGGUF(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, pre := int32(tok.Vocab()-2), int32(tok.Vocab()-1)
+	if !tok.IsEOG(end) || tok.IsEOG(pre) {
+		t.Errorf("IsEOG(</s>) = %v, IsEOG(<|fim_prefix|>) = %v; want true, false", tok.IsEOG(end), tok.IsEOG(pre))
+	}
+	for _, parse := range []bool{false, true} {
+		enc, err := tok.Encode("a</s>b<|fim_prefix|>", false, parse)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(enc.IDs, end) && slices.Contains(enc.IDs, pre); got != parse {
+			t.Errorf("parseSpecial %v: ids %v, special tokens matched: %v", parse, enc.IDs, got)
+		}
+	}
+	if got := tok.Decode([]int32{end}); got != "</s>" {
+		t.Errorf("Decode(</s>) = %q: a user-defined token still renders its text", got)
 	}
 }

