@@ -9,6 +9,7 @@ MODELS    ?= models
 STATICCHECK_VERSION := v0.8.2
 
 WASM      := web/app.wasm
+ENGINE    := web/engine.wasm
 ECHARTS   := web/echarts.min.js
 BIN       := bin
 GO_SRC    := $(shell find . -name '*.go' -not -path './testdata/*' -not -path './node_modules/*' 2>/dev/null) go.mod
@@ -19,12 +20,17 @@ export XDG_RUNTIME_DIR ?= /tmp
 
 all: build
 
-build: $(WASM) $(BIN)/serve $(BIN)/heed
+build: $(WASM) $(ENGINE) $(BIN)/serve $(BIN)/heed
 
 # The browser client: the same main as the server, compiled to wasm, then
 # precompressed so the server can answer gzip and brotli without work per request.
+# It holds the page only; the engine is a second wasm, run in a Web Worker.
 $(WASM): $(GO_SRC) | $(ECHARTS)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./cmd/serve
+	$(GO) run ./cmd/serve -compress $@
+
+$(ENGINE): $(GO_SRC)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./cmd/worker
 	$(GO) run ./cmd/serve -compress $@
 
 # The chart library (Apache ECharts, pinned with its npm integrity hash in
@@ -69,4 +75,4 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 clean:
-	rm -rf $(BIN) $(WASM) $(WASM).gz $(WASM).br $(ECHARTS) $(ECHARTS).gz $(ECHARTS).br web/echarts.LICENSE.txt web/echarts.NOTICE.txt
+	rm -rf $(BIN) $(WASM) $(WASM).gz $(WASM).br $(ENGINE) $(ENGINE).gz $(ENGINE).br $(ECHARTS) $(ECHARTS).gz $(ECHARTS).br web/echarts.LICENSE.txt web/echarts.NOTICE.txt

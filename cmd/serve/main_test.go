@@ -62,7 +62,7 @@ func buildWeb(dir string) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.Type().IsRegular() || strings.HasPrefix(name, "app.wasm") || name == "README.md" {
+		if !e.Type().IsRegular() || strings.HasPrefix(name, "app.wasm") || strings.HasPrefix(name, "engine.wasm") || name == "README.md" {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join("../../web", name))
@@ -73,13 +73,18 @@ func buildWeb(dir string) error {
 			return err
 		}
 	}
-	wasm := filepath.Join(dir, "app.wasm")
-	cmd := exec.Command(goBin(), "build", "-trimpath", "-o", wasm, ".")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build (js/wasm): %v\n%s", err, out)
+	for _, b := range []struct{ out, pkg string }{{"app.wasm", "."}, {"engine.wasm", "../worker"}} {
+		wasm := filepath.Join(dir, b.out)
+		cmd := exec.Command(goBin(), "build", "-trimpath", "-o", wasm, b.pkg)
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build (js/wasm) %s: %v\n%s", b.pkg, err, out)
+		}
+		if err := server.Precompress(wasm); err != nil {
+			return err
+		}
 	}
-	return server.Precompress(wasm)
+	return nil
 }
 
 // goBin is the go command on PATH, as the tests are run by it.

@@ -12,6 +12,8 @@ import (
 // committed.
 const (
 	wasmFile       = "app.wasm"
+	engineFile     = "engine.wasm"      // the engine, run in a Web Worker (cmd/worker)
+	workerFile     = "engine-worker.js" // starts engine.wasm in the worker
 	wasmGlobalFile = "wasm-global.js"
 	styleFile      = "heed.css"
 	iconSVG        = "icon.svg"
@@ -27,9 +29,9 @@ const (
 // the whole web directory, so the service worker refreshes exactly when the
 // app changed. The page components are registered by package heed/app.
 func appHandler(assets *Assets) (*app.Handler, error) {
-	for _, name := range []string{wasmFile, wasmGlobalFile, styleFile, iconSVG, icon192, icon512} {
+	for _, name := range []string{wasmFile, engineFile, workerFile, wasmGlobalFile, styleFile, iconSVG, icon192, icon512} {
 		if !assets.Has(name) {
-			return nil, fmt.Errorf("web directory lacks %s (build the app first: make %s)", name, "web/app.wasm")
+			return nil, fmt.Errorf("web directory lacks %s (build the app first: make build)", name)
 		}
 	}
 	if !assets.Has(echartsFile) {
@@ -64,9 +66,18 @@ func appHandler(assets *Assets) (*app.Handler, error) {
 		// compressed size, which would push the loader's progress past 100%.
 		WasmContentLength: strconv.FormatInt(wasm.size, 10),
 
+		// The page's engine worker: its script and wasm, content-addressed;
+		// wasm_exec.js is go-app's own (Go's, for this toolchain).
+		Env: map[string]string{
+			"HEED_WORKER_JS":   assets.Resolve(webPrefix + workerFile),
+			"HEED_ENGINE_WASM": assets.Resolve(webPrefix + engineFile),
+			"HEED_WASM_EXEC":   "/wasm_exec.js",
+		},
+
 		// go-app's worker caches the page, its scripts, styles, wasm and PNG
-		// icons; the SVG icon (the page's favicon) is added so that an offline
-		// start requests nothing from the network.
-		CacheableResources: []string{webPrefix + iconSVG},
+		// icons; the engine worker's files and the SVG icon (the page's
+		// favicon) are added so that an offline start requests nothing from
+		// the network.
+		CacheableResources: []string{webPrefix + iconSVG, webPrefix + workerFile, webPrefix + engineFile},
 	}, nil
 }
