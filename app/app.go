@@ -87,17 +87,17 @@ func (sh *Shell) Render() goapp.UI {
 		DataSet("backend", backend).DataSet("job", s.jobs.kind.String()).Body(
 		goapp.If(!presenting, func() goapp.UI { return &Header{S: s, Rev: s.rev(areaModel, areaChrome)} }),
 		goapp.Main().Class("heed-main").Body(
-			goapp.If(presenting, func() goapp.UI { return &PresentBar{S: s, Rev: s.rev(areaRun, areaChrome)} }),
+			goapp.If(presenting, func() goapp.UI { return &PresentBar{S: s, Rev: s.rev(areaChrome, areaPrompt)} }),
 			goapp.Div().Class("heed-stage").Body(
-				&PromptView{S: s, Rev: s.rev(areaPrompt, areaModel, areaRun, areaChrome)},
+				&PromptView{S: s, Rev: s.rev(areaPrompt, areaModel, areaChrome)},
 				&RunView{S: s, Rev: s.rev(areaRun, areaPrompt, areaModel, areaChrome)},
-				&HeatView{S: s, Rev: s.rev(areaHeat, areaRun)},
+				&HeatView{S: s, Rev: s.rev(areaHeat)},
 			),
-			goapp.If(!presenting, func() goapp.UI { return &Tabs{S: s, Rev: s.rev(areaTabs, areaPrompt, areaModel, areaRun)} }),
+			goapp.If(!presenting, func() goapp.UI { return &Tabs{S: s, Rev: s.rev(areaTabs, areaPrompt, areaModel)} }),
 		),
-		&ModelSheet{S: s, Rev: s.rev(areaModel, areaRun), Open: s.chrome.sheet == sheetModel},
-		&SettingsSheet{S: s, Rev: s.rev(areaModel, areaPrompt, areaRun), Open: s.chrome.sheet == sheetSettings},
-		&GallerySheet{S: s, Rev: s.rev(areaChrome, areaRun), Open: s.chrome.sheet == sheetGallery},
+		&ModelSheet{S: s, Rev: s.rev(areaModel), Open: s.chrome.sheet == sheetModel},
+		&SettingsSheet{S: s, Rev: s.rev(areaModel, areaPrompt), Open: s.chrome.sheet == sheetSettings},
+		&GallerySheet{S: s, Rev: s.rev(areaChrome), Open: s.chrome.sheet == sheetGallery},
 	)
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
 
 	"heed/app/wire"
 )
@@ -18,6 +19,7 @@ type genState struct {
 	mu       sync.Mutex   // guards inbox and flushing: tokens arrive in the worker's message callback
 	inbox    []wire.Token // streamed tokens not yet on the page
 	flushing bool
+	flushed  time.Time // when the page last showed new tokens
 }
 
 // column is one side's streamed output.
@@ -110,17 +112,30 @@ func (s *Studio) receive(t wire.Token) {
 	schedule := !g.flushing
 	g.flushing = true
 	g.mu.Unlock()
-	if schedule {
-		s.later(s.flush, areaRun)
+	if !schedule {
+		return
 	}
+	// At most one update per showEvery: a fast model streams hundreds of
+	// tokens a second, and each update is a render on the page's thread.
+	if wait := showEvery - time.Since(g.flushed); wait > 0 {
+		s.async(func() {
+			time.Sleep(wait)
+			s.later(s.flush, areaRun)
+		})
+		return
+	}
+	s.later(s.flush, areaRun)
 }
+
+// showEvery is how often streamed tokens reach the page at most.
+const showEvery = 40 * time.Millisecond
 
 // flush moves the streamed tokens into their columns.
 func (s *Studio) flush() {
 	g := &s.gen
 	g.mu.Lock()
 	batch := g.inbox
-	g.inbox, g.flushing = nil, false
+	g.inbox, g.flushing, g.flushed = nil, false, time.Now()
 	g.mu.Unlock()
 	for _, t := range batch {
 		c := &g.cols[sideIndex(t.Side)]

@@ -164,6 +164,17 @@ func launch(t *testing.T, webgpu bool) string {
 // its automatic choice and finds no adapter.
 func openPage(t *testing.T, webgpu bool) (*rod.Page, *browserLog) {
 	t.Helper()
+	choice := ""
+	if webgpu {
+		choice = "gpu"
+	}
+	return openPageWith(t, webgpu, choice)
+}
+
+// openPageWith is openPage with the backend setting choice ("" leaves the
+// page's automatic choice) apart from whether Chromium exposes WebGPU.
+func openPageWith(t *testing.T, webgpu bool, choice string) (*rod.Page, *browserLog) {
+	t.Helper()
 	browser := rod.New().ControlURL(launch(t, webgpu))
 	if err := browser.Connect(); err != nil {
 		t.Fatalf("connecting to chromium: %v", err)
@@ -175,7 +186,7 @@ func openPage(t *testing.T, webgpu bool) (*rod.Page, *browserLog) {
 	}
 	page = page.Timeout(pageTimeout)
 
-	log := &browserLog{webgpu: webgpu}
+	log := &browserLog{webgpu: choice == "gpu"}
 	for _, enable := range []interface{ Call(proto.Client) error }{proto.LogEnable{}, proto.RuntimeEnable{}, proto.NetworkEnable{}} {
 		if err := enable.Call(page); err != nil {
 			t.Fatal(err)
@@ -220,9 +231,9 @@ func openPage(t *testing.T, webgpu bool) (*rod.Page, *browserLog) {
 		(e) => console.error("CSP violation:", e.violatedDirective, e.blockedURI));`); err != nil {
 		t.Fatal(err)
 	}
-	if webgpu {
+	if choice != "" {
 		// The backend setting, as the page keeps it (app/settings.go).
-		if _, err := page.EvalOnNewDocument(`try { localStorage.setItem("heed-backend", "gpu") } catch (e) {}`); err != nil {
+		if _, err := page.EvalOnNewDocument(`try { localStorage.setItem("heed-backend", ` + strconv.Quote(choice) + `) } catch (e) {}`); err != nil {
 			t.Fatal(err)
 		}
 	}
