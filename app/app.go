@@ -18,6 +18,8 @@ package app
 
 import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"heed/app/chart"
 )
 
 // Register routes heed's pages. The wasm client and the server both call it:
@@ -43,6 +45,7 @@ func (sh *Shell) OnInit() { sh.s = newStudio() }
 func (sh *Shell) OnMount(ctx goapp.Context) {
 	s := sh.s
 	s.attach(ctx, startEngine(s))
+	chart.SetLibrary(goapp.Getenv("HEED_ECHARTS"))
 	s.settings.backend = storedBackend()
 	s.models.base = ctx.Page().URL()
 	s.restoreFromLink(s.models.base)
@@ -53,6 +56,7 @@ func (sh *Shell) OnMount(ctx goapp.Context) {
 			s.runIfAsked()
 		}
 	})
+	s.replayFirstClick(goapp.Window().Get("heedFirstClick"))
 	sh.unlisten = append(sh.unlisten, listen(goapp.Window(), "keydown", func(e goapp.Value) {
 		key := e.Get("key").String()
 		mods := e.Get("altKey").Bool() || e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool()
@@ -65,6 +69,26 @@ func (sh *Shell) OnMount(ctx goapp.Context) {
 			}
 		})
 	}))
+}
+
+// replayFirstClick does what the control clicked before the app ran asked
+// for (web/start.js remembers it): open a sheet or presentation mode.
+// Generate needs nothing: the page runs the prompt once the model loads.
+func (s *Studio) replayFirstClick(v goapp.Value) {
+	if v.Type() != goapp.TypeString {
+		return
+	}
+	switch v.String() {
+	case "heed-open-gallery":
+		s.chrome.sheet = sheetGallery
+	case "heed-open-settings":
+		s.chrome.sheet = sheetSettings
+	case "heed-open-model":
+		s.chrome.sheet = sheetModel
+	case "heed-open-present":
+		s.present(true)
+	}
+	s.touch(areaChrome)
 }
 
 // OnDismount stops the work in flight.

@@ -15,6 +15,7 @@ type genState struct {
 	prompt *wire.Prompt // the prompt it ran on
 	err    string
 	result *wire.Generated
+	first  string // the model the server computed this run on (firstscreen.go); "" for a run here
 
 	mu       sync.Mutex   // guards inbox and flushing: tokens arrive in the worker's message callback
 	inbox    []wire.Token // streamed tokens not yet on the page

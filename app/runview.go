@@ -31,9 +31,17 @@ func (v *RunView) Render() goapp.UI {
 		goapp.H2().ID("heed-gen-title").Class("heed-visually-hidden").Text("Generate with and without GUIDE"),
 		goapp.Div().Class("heed-run-bar").Body(
 			goapp.If(!running, func() goapp.UI {
-				return goapp.Button().Type("button").Class("heed-generate heed-primary").Disabled(!s.canGenerate()).
-					Aria("keyshortcuts", "Control+Enter").
-					OnClick(func(ctx goapp.Context, e goapp.Event) { s.generate() }).Text("Generate")
+				// Before the model is loaded a click queues the run.
+				return goapp.Button().Type("button").Class("heed-generate heed-primary").
+					Disabled((s.jobs.busy() && !s.jobs.running(jobLoad)) || s.prompt.buildErr != "" || s.prompt.runWhenBuilt).
+					OnClick(func(ctx goapp.Context, e goapp.Event) {
+						if s.canGenerate() {
+							s.generate()
+						} else {
+							s.prompt.runWhenBuilt = true
+							s.touch(areaRun)
+						}
+					}).Text("Generate")
 			}).Else(func() goapp.UI {
 				return goapp.Button().Type("button").Class("heed-stop heed-primary").Disabled(s.jobs.stopping).
 					OnClick(func(ctx goapp.Context, e goapp.Event) { s.stop() }).Text("Stop")
@@ -175,7 +183,9 @@ func (v *RunView) renderColumn(i int) goapp.UI {
 		tail = promptTail(p.Text)
 	}
 	stats := ""
-	if c.done && c.timings.Generated > 0 {
+	if g.first != "" {
+		stats = "computed by the server on " + g.first + " · Generate runs it in your browser"
+	} else if c.done && c.timings.Generated > 0 {
 		t := c.timings
 		stats = fmt.Sprintf("%d tokens · first after %.0f ms · %s tok/s · stop: %s", t.Generated, t.FirstMS, rate(t.DecodePerSecond()), c.reason)
 	}

@@ -170,6 +170,10 @@ func (s *Studio) modelMismatch(saved sessionfile.Model) string {
 
 // restore puts st into the editor and the generation settings.
 func (s *Studio) restore(st sharelink.State) {
+	if s.gen.first != "" { // the server's run of the sample no longer applies
+		s.gen = genState{}
+		s.heat.clear()
+	}
 	s.prompt.tagged, s.prompt.deltaText, s.prompt.editErr, s.prompt.picked = st.Prompt, exact(st.DeltaMid), "", -1
 	set := &s.settings
 	set.tempText = exact(st.Temperature)

@@ -78,6 +78,7 @@ func newStudio() *Studio {
 	s.chrome = chromeState{tab: tabCharts, example: -1}
 	s.heat.layer = -1
 	s.sweep.text = defaultSweep
+	s.showFirst(loadFirstScreen())
 	return s
 }
 

@@ -79,7 +79,7 @@ func TestAppEndToEnd(t *testing.T) {
 	base, _ := started(t, models)
 	page, log := openPage(t, true)
 	setViewport(t, page, 1280, 720)
-	if err := page.Navigate(base + "/"); err != nil {
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "failed-")
@@ -90,7 +90,7 @@ func TestAppEndToEnd(t *testing.T) {
 		fail("model load", err)
 	}
 	t.Logf("backend: %s", backend)
-	first, err := waitRun(page, log)
+	first, err := waitAutoRun(page, log)
 	if err != nil {
 		fail("the sample's run", err)
 	}
@@ -433,13 +433,13 @@ func exportAndImport(t *testing.T, page *rod.Page, log *browserLog, base, artifa
 	t.Helper()
 	shared := strings.Replace(heedapp.SamplePrompt, "ball", "<!->ball<-!> & 100% #fun", 1)
 	want := sharelink.State{Prompt: shared, DeltaMid: 1.5, Temperature: 0, Seed: 3, MaxTokens: 6}
-	if err := page.Navigate(base + "/?shared#" + sharelink.Encode(want)); err != nil {
+	if err := visit(page, base+"/?shared#"+sharelink.Encode(want)); err != nil {
 		fail("open a shared link", err)
 	}
 	if _, err := waitModelLoaded(page, log, defaultmodel.Name); err != nil {
 		fail("model after the shared link", err)
 	}
-	if _, err := waitRun(page, log); err != nil {
+	if _, err := waitAutoRun(page, log); err != nil {
 		fail("the shared prompt's run", err)
 	}
 	openSheet(t, page, log, "settings")

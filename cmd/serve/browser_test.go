@@ -61,12 +61,12 @@ func (l *browserLog) expect(s string) {
 const noAdapterWarning = "No available adapters."
 
 // TestBrowserLoadsAppUnderCSP loads the page in headless Chromium without
-// WebGPU and expects the wasm app to take over the server-rendered page,
-// start the engine worker, list the models, load the default one on the CPU
-// with the run bar saying why, and run the sample prompt by itself, with no
-// CSP violation, console error or uncaught exception (only Chromium's own
-// no-adapter warning), the page's wasm instance in globalThis.wasm
-// (web/wasm-global.js), and the wasm served brotli-compressed.
+// WebGPU: the first paint holds the server's run of the sample; once the
+// visitor moves the pointer the wasm app takes over, starts the engine
+// worker, lists the models, loads the default one on the CPU with the model
+// drawer saying why, and runs the sample by itself, with no CSP violation,
+// console error or uncaught exception (only Chromium's own no-adapter
+// warning), and the wasm served brotli-compressed.
 func TestBrowserLoadsAppUnderCSP(t *testing.T) {
 	needChromium(t)
 	base, _ := started(t, modelsDir(t))
@@ -76,20 +76,46 @@ func TestBrowserLoadsAppUnderCSP(t *testing.T) {
 	if err := page.Navigate(base + "/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
+	if err := page.WaitLoad(); err != nil {
+		t.Fatal(err)
+	}
+	// Before any interaction: the server's run is on the page, the app is not started.
+	first, err := page.Eval(`() => new Promise((r) => setTimeout(() => r(JSON.stringify({
+		live: document.querySelector(".heed-shell").dataset.live,
+		outputs: [...document.querySelectorAll(".heed-column .heed-output")].map((o) => o.innerText.trim()).filter((s) => s).length,
+		heatmap: document.querySelectorAll(".heed-heat .heed-tok").length,
+		stats: document.querySelector(".heed-stats").innerText,
+	})), 1000))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fp struct {
+		Live             string
+		Outputs, Heatmap int
+		Stats            string
+	}
+	if err := jsonInto(first.Value.Str(), &fp); err != nil {
+		t.Fatal(err)
+	}
+	if fp.Live != "false" || fp.Outputs != 2 || fp.Heatmap == 0 || !strings.Contains(fp.Stats, "computed by the server") {
+		t.Errorf("first paint before any interaction: %+v; want both continuations, the heatmap, labelled as the server's, and the app not started", fp)
+	}
+	if err := interact(page); err != nil {
+		t.Fatal(err)
+	}
 	backend, err := waitModelLoaded(page, log, "stories260K.gguf")
 	if err != nil {
 		t.Fatalf("default model did not load: %v\nbrowser problems:\n%s", err, strings.Join(log.problems, "\n"))
 	}
 	state, err := waitFor(page, log, `() => {
-		if (document.querySelector(".heed-generation").dataset.running !== "false") return "";
+		const g = document.querySelector(".heed-generation");
+		if (g.dataset.running !== "false" || g.dataset.runs === "0") return "";
 		const cols = [...document.querySelectorAll(".heed-column")];
 		if (cols.length !== 2 || cols.some((c) => c.dataset.done !== "true")) return "";
-		const mem = globalThis.wasm && globalThis.wasm.instance && globalThis.wasm.instance.exports.mem;
 		return JSON.stringify({
 			title: document.title,
 			line: document.querySelector(".heed-live").innerText,
 			outputs: cols.map((c) => c.querySelector(".heed-output").innerText.trim()).filter((s) => s !== "").length,
-			wasmMemory: !!(mem && mem.buffer && mem.buffer.byteLength > 0),
 		});
 	}`)
 	if err != nil {
@@ -98,7 +124,7 @@ func TestBrowserLoadsAppUnderCSP(t *testing.T) {
 	if _, err := page.Eval(`() => navigator.serviceWorker.ready.then(() => true)`); err != nil {
 		t.Errorf("service worker not ready: %v", err)
 	}
-	for _, w := range []string{`"title":"heed"`, `"wasmMemory":true`, `"outputs":2`} {
+	for _, w := range []string{`"title":"heed"`, `"outputs":2`} {
 		if !strings.Contains(state, w) {
 			t.Errorf("page state %s lacks %s", state, w)
 		}
@@ -240,6 +266,34 @@ func openPageWith(t *testing.T, webgpu bool, choice string) (*rod.Page, *browser
 	return page, log
 }
 
+// visit opens url as a visitor does: the page loads, then the pointer moves
+// over it, which starts the app (web/start.js holds the wasm until the
+// first interaction; the first paint needs none).
+func visit(page *rod.Page, url string) error {
+	if err := page.Navigate(url); err != nil {
+		return err
+	}
+	return interact(page)
+}
+
+// reload reloads the page and moves the pointer, as visit does.
+func reload(page *rod.Page) error {
+	if err := page.Reload(); err != nil {
+		return err
+	}
+	return interact(page)
+}
+
+func interact(page *rod.Page) error {
+	if err := page.WaitLoad(); err != nil {
+		return err
+	}
+	if err := page.Mouse.MoveTo(proto.Point{X: 3, Y: 3}); err != nil {
+		return err
+	}
+	return page.Mouse.MoveTo(proto.Point{X: 7, Y: 9})
+}
+
 // waitModelLoaded waits until the page shows model name loaded and returns
 // its backend label; an error about loading ends the wait with its text.
 // Under HEED_REQUIRE_WEBGPU=1, a page opened with WebGPU that loaded the
@@ -369,6 +423,16 @@ type runResult struct {
 	Texts, Stats []string
 	Diffs        int
 	Error, Live  string
+}
+
+// waitAutoRun waits for the run the page starts by itself once the default
+// model is loaded (the first paint shows the server's run of the same
+// prompt) and returns it.
+func waitAutoRun(page *rod.Page, log *browserLog) (runResult, error) {
+	if _, err := waitFor(page, log, `() => +document.querySelector(".heed-generation").dataset.runs > 0 ? "y" : ""`); err != nil {
+		return runResult{}, err
+	}
+	return waitRun(page, log)
 }
 
 // waitRun waits until no run is going and every shown column is done.

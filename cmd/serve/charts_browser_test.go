@@ -145,7 +145,7 @@ func TestChartsInBrowser(t *testing.T) {
 	if _, err := page.EvalOnNewDocument(captureDownloads); err != nil {
 		t.Fatal(err)
 	}
-	if err := page.Navigate(base + "/"); err != nil {
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "charts-failed-")
@@ -153,7 +153,7 @@ func TestChartsInBrowser(t *testing.T) {
 	if err != nil {
 		fail("model load", err)
 	}
-	if _, err := waitRun(page, log); err != nil {
+	if _, err := waitAutoRun(page, log); err != nil {
 		fail("the sample's run", err)
 	}
 	tol := influenceTolerance(backend)

@@ -68,7 +68,7 @@ func TestEditorEndToEnd(t *testing.T) {
 	base, _ := started(t, models)
 	page, log := openPage(t, true)
 	setViewport(t, page, 1280, 720)
-	if err := page.Navigate(base + "/"); err != nil {
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "editor-failed-")
@@ -78,7 +78,7 @@ func TestEditorEndToEnd(t *testing.T) {
 	if err != nil {
 		fail("model load", err)
 	}
-	if _, err := waitRun(page, log); err != nil {
+	if _, err := waitAutoRun(page, log); err != nil {
 		fail("the sample's run", err)
 	}
 	if _, err := waitFor(page, log, `() => document.querySelector(".heed-heat").dataset.ready === "true" ? "y" : ""`); err != nil {

@@ -21,10 +21,10 @@ import (
 	"heed/internal/server"
 )
 
-// webDir is a web directory built for the tests: the committed files of web/
+// testWebDir is a web directory built for the tests: the committed files of web/
 // plus app.wasm compiled from this package and its precompressed siblings.
 // serveBin is this command built natively.
-var webDir, serveBin string
+var testWebDir, serveBin string
 
 func TestMain(m *testing.M) {
 	heedapp.Register()
@@ -33,8 +33,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	webDir = filepath.Join(dir, "web")
-	if err := buildWeb(webDir); err != nil {
+	testWebDir = filepath.Join(dir, "web")
+	if err := buildWeb(testWebDir); err != nil {
 		fmt.Fprintln(os.Stderr, "building the web directory:", err)
 		os.RemoveAll(dir)
 		os.Exit(1)
@@ -114,7 +114,7 @@ func started(t *testing.T, models string) (base string, stop func() error) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-addr", "127.0.0.1:0", "-web", webDir, "-models", models, "-fetch-default=false"}, pw, io.Discard)
+		err := run(ctx, []string{"-addr", "127.0.0.1:0", "-web", testWebDir, "-models", models, "-fetch-default=false"}, pw, io.Discard)
 		pw.Close()
 		done <- err
 	}()
@@ -195,7 +195,7 @@ func TestFlagErrors(t *testing.T) {
 func TestSignalsStopGracefully(t *testing.T) {
 	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(serveBin, "-addr", "127.0.0.1:0", "-web", webDir, "-models", modelsDir(t), "-fetch-default=false")
+			cmd := exec.Command(serveBin, "-addr", "127.0.0.1:0", "-web", testWebDir, "-models", modelsDir(t), "-fetch-default=false")
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			stdout, err := cmd.StdoutPipe()
@@ -233,5 +233,65 @@ func TestSignalsStopGracefully(t *testing.T) {
 				t.Errorf("no request log line in:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+// TestServeFromAnyDirectory starts the built command in an empty directory
+// with no flags but the address, as someone who copied bin/ elsewhere
+// would: it finds its web directory beside the binary, fetches the default
+// model into the download cache (not into any models directory), serves it
+// as the default, and the first paint holds the sample's run.
+func TestServeFromAnyDirectory(t *testing.T) {
+	cwd, cache := t.TempDir(), t.TempDir()
+	cmd := exec.Command(serveBin, "-addr", "127.0.0.1:0")
+	cmd.Dir = cwd
+	cmd.Env = append(os.Environ(), "HEED_CACHE_DIR="+cache)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL printed: %v; stderr:\n%s", err, stderr.String())
+	}
+	base := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(line), "heed: serving "), "/")
+	get := func(path string) []byte {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s", path, resp.Status)
+		}
+		return b
+	}
+	list := string(get("/api/models"))
+	if !strings.Contains(list, `"name":"`+defaultmodel.Name+`"`) || !strings.Contains(list, `"default":true`) ||
+		!strings.Contains(list, defaultmodel.SHA256) {
+		t.Errorf("model list from an empty directory: %s", list)
+	}
+	if b := get("/models/" + defaultmodel.Name); len(b) != 1185376 {
+		t.Errorf("default model: %d bytes", len(b))
+	}
+	if page := string(get("/")); !strings.Contains(page, "computed by the server on "+defaultmodel.Name) || !strings.Contains(page, "heed-out-tok") {
+		t.Errorf("the first paint lacks the sample's run")
+	}
+	if entries, _ := os.ReadDir(cwd); len(entries) != 0 {
+		t.Errorf("serve wrote into its working directory: %v", entries)
+	}
+	if err := defaultmodel.Verify(filepath.Join(cache, defaultmodel.Name)); err != nil {
+		t.Errorf("default model not in the cache: %v", err)
 	}
 }

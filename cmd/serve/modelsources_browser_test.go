@@ -42,14 +42,14 @@ func TestModelSourcesInBrowser(t *testing.T) {
 	// The browser reports the refused cross-origin and whole-file reads the test provokes.
 	log.expect("/nocors/")
 	log.expect("/norange/")
-	if err := page.Navigate(base + "/"); err != nil {
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "sources-failed-")
 	if _, err := waitModelLoaded(page, log, "stories260K.gguf"); err != nil {
 		fail("default model", err)
 	}
-	if _, err := waitRun(page, log); err != nil {
+	if _, err := waitAutoRun(page, log); err != nil {
 		fail("the sample's run", err)
 	}
 	openSheet(t, page, log, "model")

@@ -23,7 +23,7 @@ func TestOfflineWithKeptModel(t *testing.T) {
 	base, stop := started(t, modelsDir(t))
 	page, log := openPage(t, false)
 	log.expect(noAdapterWarning)
-	if err := page.Navigate(base + "/"); err != nil {
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "offline-failed-")
@@ -31,7 +31,7 @@ func TestOfflineWithKeptModel(t *testing.T) {
 	if _, err := waitModelLoaded(page, log, model); err != nil {
 		fail("default model", err)
 	}
-	if _, err := waitRun(page, log); err != nil {
+	if _, err := waitAutoRun(page, log); err != nil {
 		fail("the sample's run", err)
 	}
 	// go-app's worker claims the page once installed, and installing fills its cache.
@@ -65,7 +65,7 @@ func TestOfflineWithKeptModel(t *testing.T) {
 	// Requests to the stopped server (the model list) fail by design.
 	log.expect("/api/models")
 	log.expect("net::ERR_CONNECTION_REFUSED")
-	if err := page.Reload(); err != nil {
+	if err := reload(page); err != nil {
 		fail("reload", err)
 	}
 	openSheet(t, page, log, "model")

@@ -57,14 +57,14 @@ func TestEngineLeavesTheMainThreadFree(t *testing.T) {
 		t.Fatal(err)
 	}
 	setViewport(t, page, 1280, 720)
-	if err := page.Navigate(base + "/"); err != nil {
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "longtasks-failed-")
 	if _, err := waitModelLoaded(page, log, defaultmodel.Name); err != nil {
 		fail("default model", err)
 	}
-	if _, err := waitRun(page, log); err != nil {
+	if _, err := waitAutoRun(page, log); err != nil {
 		fail("the sample's run", err)
 	}
 	openSheet(t, page, log, "model")

@@ -14,7 +14,7 @@ const (
 	wasmFile       = "app.wasm"
 	engineFile     = "engine.wasm"      // the engine, run in a Web Worker (cmd/worker)
 	workerFile     = "engine-worker.js" // starts engine.wasm in the worker
-	wasmGlobalFile = "wasm-global.js"
+	startFile      = "start.js" // holds the page's wasm until the first interaction
 	styleFile      = "heed.css"
 	iconSVG        = "icon.svg"
 	icon192        = "icon-192.png"
@@ -28,8 +28,8 @@ const (
 // emits is content-addressed through assets, and its Version is the hash of
 // the whole web directory, so the service worker refreshes exactly when the
 // app changed. The page components are registered by package heed/app.
-func appHandler(assets *Assets) (*app.Handler, error) {
-	for _, name := range []string{wasmFile, engineFile, workerFile, wasmGlobalFile, styleFile, iconSVG, icon192, icon512} {
+func appHandler(assets *Assets, firstScreen string) (*app.Handler, error) {
+	for _, name := range []string{wasmFile, engineFile, workerFile, startFile, styleFile, iconSVG, icon192, icon512} {
 		if !assets.Has(name) {
 			return nil, fmt.Errorf("web directory lacks %s (build the app first: make build)", name)
 		}
@@ -58,8 +58,9 @@ func appHandler(assets *Assets) (*app.Handler, error) {
 		Styles:          []string{assets.Resolve(webPrefix + styleFile)},
 		// Loaded without defer, so it runs while the page is parsed, before
 		// go-app's deferred loader captures WebAssembly.instantiateStreaming.
-		// ECharts defines the global echarts the charts (heed/app/chart) call.
-		Scripts:   []string{assets.Resolve(webPrefix + wasmGlobalFile), assets.Resolve(webPrefix + echartsFile)},
+		// The chart library is not a page script: the charts load it when
+		// they first draw (heed/app/chart), so it never delays the first paint.
+		Scripts:   []string{assets.Resolve(webPrefix + startFile)},
 		Resources: assets,
 		Version:   assets.Version(),
 		// The uncompressed size: with Content-Encoding the Content-Length is the
@@ -72,12 +73,16 @@ func appHandler(assets *Assets) (*app.Handler, error) {
 			"HEED_WORKER_JS":   assets.Resolve(webPrefix + workerFile),
 			"HEED_ENGINE_WASM": assets.Resolve(webPrefix + engineFile),
 			"HEED_WASM_EXEC":   "/wasm_exec.js",
+			"HEED_ECHARTS":     assets.Resolve(webPrefix + echartsFile),
+			// The sample's run, computed by the server, which the first
+			// paint shows and the client starts from (heed/app.FirstScreen).
+			"HEED_FIRST": firstScreen,
 		},
 
 		// go-app's worker caches the page, its scripts, styles, wasm and PNG
 		// icons; the engine worker's files and the SVG icon (the page's
 		// favicon) are added so that an offline start requests nothing from
 		// the network.
-		CacheableResources: []string{webPrefix + iconSVG, webPrefix + workerFile, webPrefix + engineFile},
+		CacheableResources: []string{webPrefix + iconSVG, webPrefix + workerFile, webPrefix + engineFile, webPrefix + echartsFile},
 	}, nil
 }
