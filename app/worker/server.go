@@ -105,7 +105,9 @@ func (s *Server) Handle(data []byte, file any) {
 	}
 }
 
-// job runs work as the worker's one job, cancellable by an OpCancel naming id.
+// job runs work as the worker's one job, cancellable by an OpCancel naming
+// id. The engine is free again before the answer goes out, so the page may
+// start the next run as soon as it reads it.
 func (s *Server) job(id int64, work func(context.Context) (wire.Event, error)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -120,18 +122,22 @@ func (s *Server) job(id int64, work func(context.Context) (wire.Event, error)) {
 	}
 	s.busy, s.cancels[id] = id, cancel
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.busy = 0
-		delete(s.cancels, id)
-		s.mu.Unlock()
-	}()
-	s.answer(id, func(context.Context) (wire.Event, error) { return work(turns{ctx, s}) })
+	ev := s.result(id, func(context.Context) (wire.Event, error) { return work(turns{ctx, s}) })
+	s.mu.Lock()
+	s.busy = 0
+	delete(s.cancels, id)
+	s.mu.Unlock()
+	s.post(ev)
 }
 
-// answer runs work and posts its result or its error; a panic becomes an
-// internal error instead of a dead worker.
+// answer runs work and posts its result or its error.
 func (s *Server) answer(id int64, work func(context.Context) (wire.Event, error)) {
+	s.post(s.result(id, work))
+}
+
+// result runs work and makes its final event: the result, or the error; a
+// panic becomes an internal error instead of a dead worker.
+func (s *Server) result(id int64, work func(context.Context) (wire.Event, error)) wire.Event {
 	ev, err := func() (ev wire.Event, err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -142,11 +148,10 @@ func (s *Server) answer(id int64, work func(context.Context) (wire.Event, error)
 	}()
 	ev.ID = id
 	if err != nil {
-		ev = wire.Event{ID: id, Kind: wire.KindError, Err: describe(err)}
-	} else {
-		ev.Kind = wire.KindResult
+		return wire.Event{ID: id, Kind: wire.KindError, Err: describe(err)}
 	}
-	s.post(ev)
+	ev.Kind = wire.KindResult
+	return ev
 }
 
 // turn gives the event loop a turn when the last one is yieldEvery old.
