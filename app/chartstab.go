@@ -174,7 +174,7 @@ func (c *ChartsTab) renderTrack(i int, tr wire.Track) goapp.UI {
 // pngButton saves the chart in element id as a PNG called name.
 func (c *ChartsTab) pngButton(id, name, what string) goapp.UI {
 	s := c.S
-	return goapp.Button().Type("button").Class("heed-png").DataSet("chart", id).Aria("label", "Save the "+what+" as PNG").
+	return goapp.Button().Type("button").Class("heed-png").DataSet("chart", id).Aria("label", "Save PNG of the "+what).
 		OnClick(func(ctx goapp.Context, e goapp.Event) {
 			s.infl.view.exportErr = ""
 			if err := exportChartPNG(id, name); err != nil {

@@ -55,7 +55,7 @@ func (v *PromptView) renderPicked() goapp.UI {
 				p.picked = -1
 				s.touch(areaPrompt, areaRun)
 			}, goapp.EventScope(i)).Text("Remove"),
-		goapp.Button().Type("button").Class("heed-picked-close heed-quiet").Aria("label", "Close the highlight editor").
+		goapp.Button().Type("button").Class("heed-picked-close heed-quiet").Aria("label", "Done: close the highlight editor").
 			OnClick(func(ctx goapp.Context, e goapp.Event) { p.picked = -1; s.touch(areaPrompt) }).Text("Done"),
 	)
 }

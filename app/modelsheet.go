@@ -326,7 +326,7 @@ func (v *ModelSheet) renderKeepLoaded() goapp.UI {
 		return goapp.P().Class("heed-status heed-kept-already").Text(fmt.Sprintf("%s is kept on this device (%s).", name, formatSize(m.Size)))
 	}
 	return goapp.Button().Type("button").Class("heed-keep").Disabled(s.jobs.busy()).
-		Aria("label", "Keep "+name+" offline").
+		Aria("label", "Keep offline: "+name).
 		OnClick(func(goapp.Context, goapp.Event) { s.keepLoaded() }).
 		Text("Keep offline")
 }

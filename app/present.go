@@ -116,7 +116,7 @@ func (v *PresentBar) Render() goapp.UI {
 	}
 	view := map[presentView]string{presentAB: "with and without GUIDE", presentGuide: "with GUIDE", presentBaseline: "without GUIDE"}[s.chrome.present]
 	return goapp.Div().Class("heed-present-bar").Role("region").Aria("label", "Presentation").Body(
-		goapp.P().Class("heed-present-title").Aria("live", "polite").Text(title+" — "+view),
+		goapp.H1().Class("heed-present-title").Aria("live", "polite").Text(title+" — "+view),
 		goapp.Ul().Class("heed-present-keys").Aria("label", "Keys").Body(goapp.Range(presentKeys).Slice(func(i int) goapp.UI {
 			k := presentKeys[i]
 			return goapp.Li().Body(goapp.Kbd().Text(k.keys), goapp.Text(" "+k.does))

@@ -98,7 +98,7 @@ func (v *SweepTab) renderSweepResult() goapp.UI {
 			goapp.Div().Class("heed-chart-fallback").Body(sweepChart(st.spanText, st.deltas[:n], st.values)),
 		),
 		goapp.Div().Class("heed-toolbar").Body(
-			goapp.Button().Type("button").Class("heed-png").DataSet("chart", "heed-chart-sweep").Aria("label", "Save the sweep chart as PNG").
+			goapp.Button().Type("button").Class("heed-png").DataSet("chart", "heed-chart-sweep").Aria("label", "Save PNG of the sweep chart").
 				OnClick(func(ctx goapp.Context, e goapp.Event) {
 					st.saveErr = ""
 					if err := exportChartPNG("heed-chart-sweep", "heed-sweep.png"); err != nil {

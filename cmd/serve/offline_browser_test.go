@@ -42,7 +42,7 @@ func TestOfflineWithKeptModel(t *testing.T) {
 
 	// 1. Keep the loaded model on the device.
 	openSheet(t, page, log, "model")
-	clickOn(t, page, `.heed-keep[aria-label="Keep `+model+` offline"]`, fail)
+	clickOn(t, page, `.heed-keep[aria-label="Keep offline: `+model+`"]`, fail)
 	kept, err := waitFor(page, log, `() => {
 		const err = document.querySelector(".heed-kept-error");
 		if (err) return "error: " + err.innerText;

@@ -11,14 +11,14 @@ import (
 // `GOOS=js GOARCH=wasm go build -o web/app.wasm ./cmd/serve`; the others are
 // committed.
 const (
-	wasmFile       = "app.wasm"
-	engineFile     = "engine.wasm"      // the engine, run in a Web Worker (cmd/worker)
-	workerFile     = "engine-worker.js" // starts engine.wasm in the worker
-	startFile      = "start.js" // holds the page's wasm until the first interaction
-	styleFile      = "heed.css"
-	iconSVG        = "icon.svg"
-	icon192        = "icon-192.png"
-	icon512        = "icon-512.png"
+	wasmFile   = "app.wasm"
+	engineFile = "engine.wasm"      // the engine, run in a Web Worker (cmd/worker)
+	workerFile = "engine-worker.js" // starts engine.wasm in the worker
+	startFile  = "start.js"         // holds the page's wasm until the first interaction
+	styleFile  = "heed.css"
+	iconSVG    = "icon.svg"
+	icon192    = "icon-192.png"
+	icon512    = "icon-512.png"
 	// The chart library, fetched at a pinned version by
 	// `go run ./internal/webdeps/fetch -dir web` (make web/echarts.min.js).
 	echartsFile = "echarts.min.js"
