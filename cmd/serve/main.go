@@ -61,8 +61,8 @@ func main() {
 
 // options are the command-line flags.
 type options struct {
-	addr, models, web, defaultModel, compress, hosts string
-	fetchDefault                                     bool
+	addr, models, web, defaultModel, compress, hosts, site, base string
+	fetchDefault                                                 bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -76,6 +76,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.fetchDefault, "fetch-default", true, "fetch the default model ("+defaultmodel.Name+") into the download cache when no models directory holds it")
 	fs.StringVar(&o.hosts, "hosts", "", "comma-separated Host names to accept besides the loopback ones; a non-loopback -addr without it accepts any")
 	fs.StringVar(&o.compress, "compress", "", "write FILE.gz and FILE.br beside FILE and exit")
+	fs.StringVar(&o.site, "site", "", "write the page as a static site into `DIR` (with the default model) and exit")
+	fs.StringVar(&o.base, "base", "/", "with -site: the path the site is served from, e.g. /heed for https://user.github.io/heed/")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -126,6 +128,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if defaultPath != "" {
+		if cfg.DefaultModelFile == "" {
+			cfg.DefaultModelFile, cfg.DefaultModelSHA256 = defaultPath, defaultmodel.SHA256
+		}
 		fctx, cancel := context.WithTimeout(ctx, firstScreenTimeout)
 		first, err := heedapp.FirstScreenJSON(fctx, defaultPath)
 		cancel()
@@ -134,6 +139,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		} else if err := heedapp.SetFirstScreen(first); err == nil {
 			cfg.FirstScreen = first
 		}
+	}
+	if o.site != "" {
+		if !strings.HasPrefix(o.base, "/") {
+			return fmt.Errorf("-base %q: the path must start with /", o.base)
+		}
+		if err := server.WriteSite(server.SiteConfig{WebDir: web, Base: o.base, DefaultModel: cfg.DefaultModel,
+			DefaultModelFile: cfg.DefaultModelFile, DefaultModelSHA256: cfg.DefaultModelSHA256, FirstScreen: cfg.FirstScreen}, o.site); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "heed: wrote the static site to %s (served from %s)\n", o.site, o.base)
+		return nil
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {

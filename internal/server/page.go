@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -28,7 +29,7 @@ const (
 // emits is content-addressed through assets, and its Version is the hash of
 // the whole web directory, so the service worker refreshes exactly when the
 // app changed. The page components are registered by package heed/app.
-func appHandler(assets *Assets, firstScreen string) (*app.Handler, error) {
+func appHandler(assets *Assets, firstScreen, base string) (*app.Handler, error) {
 	for _, name := range []string{wasmFile, engineFile, workerFile, startFile, styleFile, iconSVG, icon192, icon512} {
 		if !assets.Has(name) {
 			return nil, fmt.Errorf("web directory lacks %s (build the app first: make build)", name)
@@ -41,6 +42,7 @@ func appHandler(assets *Assets, firstScreen string) (*app.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web directory: %w", err)
 	}
+	res := based{assets: assets, prefix: strings.TrimRight(base, "/")}
 	return &app.Handler{
 		Name:        "heed",
 		ShortName:   "heed",
@@ -55,13 +57,13 @@ func appHandler(assets *Assets, firstScreen string) (*app.Handler, error) {
 		BackgroundColor: "#f7f7f5",
 		ThemeColor:      "#1d3b53",
 		LoadingLabel:    "Loading heed {progress}%",
-		Styles:          []string{assets.Resolve(webPrefix + styleFile)},
+		Styles:          []string{res.Resolve(webPrefix + styleFile)},
 		// Loaded without defer, so it runs while the page is parsed, before
 		// go-app's deferred loader captures WebAssembly.instantiateStreaming.
 		// The chart library is not a page script: the charts load it when
 		// they first draw (heed/app/chart), so it never delays the first paint.
-		Scripts:   []string{assets.Resolve(webPrefix + startFile)},
-		Resources: assets,
+		Scripts:   []string{res.Resolve(webPrefix + startFile)},
+		Resources: res,
 		Version:   assets.Version(),
 		// The uncompressed size: with Content-Encoding the Content-Length is the
 		// compressed size, which would push the loader's progress past 100%.
@@ -70,10 +72,10 @@ func appHandler(assets *Assets, firstScreen string) (*app.Handler, error) {
 		// The page's engine worker: its script and wasm, content-addressed;
 		// wasm_exec.js is go-app's own (Go's, for this toolchain).
 		Env: map[string]string{
-			"HEED_WORKER_JS":   assets.Resolve(webPrefix + workerFile),
-			"HEED_ENGINE_WASM": assets.Resolve(webPrefix + engineFile),
-			"HEED_WASM_EXEC":   "/wasm_exec.js",
-			"HEED_ECHARTS":     assets.Resolve(webPrefix + echartsFile),
+			"HEED_WORKER_JS":   res.Resolve(webPrefix + workerFile),
+			"HEED_ENGINE_WASM": res.Resolve(webPrefix + engineFile),
+			"HEED_WASM_EXEC":   res.Resolve("/wasm_exec.js"),
+			"HEED_ECHARTS":     res.Resolve(webPrefix + echartsFile),
 			// The sample's run, computed by the server, which the first
 			// paint shows and the client starts from (heed/app.FirstScreen).
 			"HEED_FIRST": firstScreen,
@@ -85,4 +87,30 @@ func appHandler(assets *Assets, firstScreen string) (*app.Handler, error) {
 		// the network.
 		CacheableResources: []string{webPrefix + iconSVG, webPrefix + workerFile, webPrefix + engineFile, webPrefix + echartsFile},
 	}, nil
+}
+
+// based resolves the page's URLs below a path prefix ("" at the root): a
+// static build served from https://host/heed/ (make site) references
+// /heed/app.js, /heed/web/app.wasm?v=…, and so on. Resolving an already
+// resolved URL changes nothing, as go-app resolves some twice.
+type based struct {
+	assets *Assets
+	prefix string
+}
+
+func (b based) Resolve(location string) string {
+	if strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://") {
+		return location
+	}
+	if b.prefix != "" && (location == b.prefix || strings.HasPrefix(location, b.prefix+"/")) {
+		return location
+	}
+	location = b.assets.Resolve(location)
+	if b.prefix == "" {
+		return location
+	}
+	if location == "/" {
+		return b.prefix + "/"
+	}
+	return b.prefix + location
 }

@@ -81,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := appHandler(assets, cfg.FirstScreen)
+	page, err := appHandler(assets, cfg.FirstScreen, "")
 	if err != nil {
 		assets.Close()
 		return nil, err
