@@ -31,7 +31,6 @@ type runner struct {
 	kind     jobKind
 	cancel   context.CancelFunc
 	stopping bool
-	detail   int // which highlight a calibration runs on
 }
 
 // busy reports whether a long run holds the engine.

@@ -20,7 +20,7 @@ func (s *Session) ChatFamily() chat.Family {
 // as Prompt does for a raw prompt.
 func (s *Session) BuildPrompt(tagged string, opts prompt.Options) (*prompt.Prompt, error) {
 	if err := guide.CheckDelta(opts.DeltaMid); err != nil {
-		return nil, fmt.Errorf("Δmid: %w", err)
+		return nil, fmt.Errorf("invalid Δmid: %w", err)
 	}
 	return prompt.Build(s.tok, tagged, opts)
 }
