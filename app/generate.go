@@ -16,6 +16,7 @@ type genState struct {
 	err    string
 	result *wire.Generated
 	first  string // the model the server computed this run on (firstscreen.go); "" for a run here
+	run    int    // which of the page's runs this is (Studio.runs)
 
 	mu       sync.Mutex   // guards inbox and flushing: tokens arrive in the worker's message callback
 	inbox    []wire.Token // streamed tokens not yet on the page
@@ -72,10 +73,12 @@ func (s *Studio) generate() bool {
 	var res *wire.Generated
 	s.resetRun(p, sides)
 	s.runs++
+	run := s.runs
+	s.gen.run = run
 	gen := &s.gen
 	return s.start(jobGenerate, func(ctx context.Context) error {
 		var err error
-		res, err = s.eng.Generate(ctx, args, g, s.receive)
+		res, err = s.eng.Generate(ctx, args, g, func(t wire.Token) { s.receive(run, t) })
 		return err
 	}, func(err error) {
 		s.flush()
@@ -106,9 +109,13 @@ func (s *Studio) resetRun(p *wire.Prompt, sides []string) {
 
 // receive takes a streamed token in the worker's message callback; the page
 // shows it at its next frame, with the others that arrived meanwhile.
-func (s *Studio) receive(t wire.Token) {
+func (s *Studio) receive(run int, t wire.Token) {
 	g := &s.gen
 	g.mu.Lock()
+	if g.run != run { // a stopped run's last tokens, after the page moved on
+		g.mu.Unlock()
+		return
+	}
 	g.inbox = append(g.inbox, t)
 	schedule := !g.flushing
 	g.flushing = true
