@@ -63,6 +63,9 @@ func (sh *Shell) OnMount(ctx goapp.Context) {
 		if e.Get("target").Call("closest", "input, textarea, select").Truthy() {
 			return
 		}
+		if (key == "Enter" || key == " ") && e.Get("target").Call("closest", "button, a, [role=button]").Truthy() {
+			return // the focused control's own action
+		}
 		ctx.Dispatch(func(goapp.Context) {
 			if s.presentKey(key, mods) {
 				e.Call("preventDefault")

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -293,5 +294,32 @@ func TestServeFromAnyDirectory(t *testing.T) {
 	}
 	if err := defaultmodel.Verify(filepath.Join(cache, defaultmodel.Name)); err != nil {
 		t.Errorf("default model not in the cache: %v", err)
+	}
+}
+
+// TestPageWasmHoldsNoModelCode pins the split between the page and its
+// engine worker: the page's wasm (this command for js/wasm) imports none of
+// the packages that run a model, so its thread cannot run model math.
+func TestPageWasmHoldsNoModelCode(t *testing.T) {
+	cmd := exec.Command(goBin(), "list", "-deps", ".")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := strings.Fields(string(out))
+	for _, p := range []string{"heed/engine/model", "heed/engine/cpu", "heed/engine/webgpu", "heed/engine/generate",
+		"heed/engine/influence", "heed/engine/session", "heed/app/worker", "github.com/cogentcore/webgpu/wgpu"} {
+		if slices.Contains(deps, p) {
+			t.Errorf("the page's wasm imports %s", p)
+		}
+	}
+	cmd = exec.Command(goBin(), "list", "-deps", "../worker")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err = cmd.Output(); err != nil {
+		t.Fatal(err)
+	}
+	if deps := strings.Fields(string(out)); !slices.Contains(deps, "heed/engine/session") || slices.Contains(deps, "github.com/maxence-charriere/go-app/v10/pkg/app") {
+		t.Error("the engine worker's wasm should hold the session layer and no page code")
 	}
 }
