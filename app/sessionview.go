@@ -10,21 +10,28 @@ import (
 	"heed/app/sessionfile"
 )
 
-// renderSession draws Export, Import and Copy link, and an imported session's
+// SessionTab exports the session (prompt, settings, outputs, Influence) as a
+// file or a link, and imports one.
+type SessionTab struct {
+	goapp.Compo
+	S   *Studio
+	Rev int
+}
+
+// Render draws Export, Import and Copy link, and an imported session's
 // outputs and Influence, marked as imported.
-func (w *Workbench) renderSession() goapp.UI {
-	io := &w.io
-	return goapp.Section().Class("heed-section heed-session").Aria("labelledby", "heed-session-title").
-		DataSet("imported", strconv.FormatBool(io.imported != nil)).Body(
-		goapp.H2().ID("heed-session-title").Text("Session"),
+func (v *SessionTab) Render() goapp.UI {
+	s := v.S
+	io := &s.io
+	return goapp.Div().Class("heed-session").DataSet("imported", strconv.FormatBool(io.imported != nil)).Body(
 		goapp.Div().Class("heed-toolbar").Body(
 			goapp.Button().Type("button").Class("heed-export").
-				OnClick(func(goapp.Context, goapp.Event) { w.exportSession() }).Text("Export "+sessionFileName),
+				OnClick(func(goapp.Context, goapp.Event) { s.exportSession(); s.touch(areaTabs) }).Text("Export "+sessionFileName),
 			goapp.Label().For(importID).Class("heed-field").Text("Import"),
 			goapp.Input().ID(importID).Class("heed-import").Type("file").Accept("application/json,.json").
-				OnChange(func(ctx goapp.Context, e goapp.Event) { w.importSession(ctx) }),
+				OnChange(func(ctx goapp.Context, e goapp.Event) { s.importSession() }),
 			goapp.Button().Type("button").Class("heed-copy-link").
-				OnClick(func(ctx goapp.Context, e goapp.Event) { w.copyLink(ctx) }).Text("Copy link"),
+				OnClick(func(ctx goapp.Context, e goapp.Event) { s.copyLink(ctx); s.touch(areaTabs) }).Text("Copy link"),
 		),
 		goapp.If(io.link != "", func() goapp.UI {
 			return goapp.P().Class("heed-hint").Body(goapp.Text("Link: "), goapp.A().Class("heed-link").Href(io.link).Text(io.link))
@@ -33,21 +40,22 @@ func (w *Workbench) renderSession() goapp.UI {
 			return goapp.P().Class("heed-status heed-error heed-session-error").Role("alert").Text(io.err)
 		}),
 		goapp.Pre().Class("heed-export-json").Hidden(true).Text(io.exported),
-		goapp.If(io.imported != nil, func() goapp.UI { return w.renderImported(io.imported) }),
+		goapp.If(io.imported != nil, func() goapp.UI { return v.renderImported(io.imported) }),
 	)
 }
 
 // renderImported draws a session file's saved results.
-func (w *Workbench) renderImported(s *sessionfile.Session) goapp.UI {
+func (v *SessionTab) renderImported(f *sessionfile.Session) goapp.UI {
+	w := v.S
 	return goapp.Div().Class("heed-imported").Body(
 		goapp.P().Class("heed-status").Role("status").Text(fmt.Sprintf(
-			"Imported from %s (model %s). The outputs and Influence below are the saved ones, not a new run.", w.io.fileName, s.Model.Name)),
+			"Imported from %s (model %s). The outputs and Influence below are the saved ones, not a new run.", w.io.fileName, f.Model.Name)),
 		goapp.If(w.io.mismatch != "", func() goapp.UI {
 			return goapp.P().Class("heed-status heed-error heed-model-mismatch").Role("alert").Text(w.io.mismatch)
 		}),
 		goapp.Div().Class("heed-ab").Body(
-			goapp.Range(s.Outputs).Slice(func(i int) goapp.UI {
-				o := s.Outputs[i]
+			goapp.Range(f.Outputs).Slice(func(i int) goapp.UI {
+				o := f.Outputs[i]
 				ids := make([]string, len(o.IDs))
 				for j, id := range o.IDs {
 					ids[j] = fmt.Sprint(id)
@@ -58,7 +66,7 @@ func (w *Workbench) renderImported(s *sessionfile.Session) goapp.UI {
 				)
 			}),
 		),
-		goapp.If(s.Influence != nil, func() goapp.UI { return renderImportedInfluence(s.Influence) }),
+		goapp.If(f.Influence != nil, func() goapp.UI { return renderImportedInfluence(f.Influence) }),
 	)
 }
 

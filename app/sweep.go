@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
-
 	"heed/app/dataexport"
-	"heed/app/session"
+	"heed/app/wire"
 )
 
 // defaultSweep is the Δ list the sweep starts with: SPEC §1's sensible range,
@@ -20,11 +18,9 @@ const defaultSweep = "-2, -1, 0, 0.5, 1, 2, 3, 5"
 
 // sweepState is the Δ sweep's state.
 type sweepState struct {
-	span    int    // highlight index in the built prompt
-	text    string // the user's Δ list
-	running bool
-	cancel  context.CancelFunc
-	err     string
+	span int    // highlight index in the built prompt
+	text string // the user's Δ list
+	err  string
 	// The last sweep: the highlight's text, the Δs and the last-layer
 	// Influence scalar measured at each (values may be fewer while running).
 	spanText string
@@ -35,14 +31,18 @@ type sweepState struct {
 	saveErr  string // why the last export failed
 }
 
+// maxSweepPoints bounds a Δ sweep: each point is one prompt forward pass
+// (engine/session.MaxSweepPoints).
+const maxSweepPoints = 32
+
 // parseDeltas reads a list of Δ separated by commas or spaces.
 func parseDeltas(s string) ([]float32, error) {
 	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
 	if len(fields) == 0 {
 		return nil, errors.New("give at least one Δ")
 	}
-	if len(fields) > session.MaxSweepPoints {
-		return nil, fmt.Errorf("give at most %d values of Δ, not %d", session.MaxSweepPoints, len(fields))
+	if len(fields) > maxSweepPoints {
+		return nil, fmt.Errorf("give at most %d values of Δ, not %d", maxSweepPoints, len(fields))
 	}
 	out := make([]float32, len(fields))
 	for i, f := range fields {
@@ -57,56 +57,46 @@ func parseDeltas(s string) ([]float32, error) {
 
 // startSweep measures the chosen highlight at each Δ of the list, one
 // forward pass per Δ, showing each value as it arrives.
-func (w *Workbench) startSweep(ctx goapp.Context) {
-	st := &w.sweep
-	if w.sess == nil || w.built == nil || st.running || len(w.built.Spans) == 0 {
-		return
+func (s *Studio) startSweep() bool {
+	st := &s.sweep
+	p := s.prompt.built
+	if !s.ready() || p == nil || len(p.Spans) == 0 {
+		return false
 	}
-	if st.span >= len(w.built.Spans) {
+	if st.span >= len(p.Spans) {
 		st.span = 0 // the prompt lost highlights since the pick; the picker shows the first
 	}
 	deltas, err := parseDeltas(st.text)
 	if err != nil {
 		st.err = "Δ list: " + err.Error()
-		return
+		s.touch(areaTabs)
+		return false
 	}
-	s, p, span := w.sess, w.built, st.span
+	args, span := s.args(), st.span
 	sp := p.Spans[span]
-	sctx, cancel := context.WithCancel(ctx)
-	st.running, st.cancel, st.err = true, cancel, ""
-	st.spanText, st.deltas, st.values, st.prompt, st.saveErr = p.Text[sp.Start:sp.End], deltas, nil, p.Text, ""
-	st.model = w.loading
-	ctx.Async(func() {
-		defer cancel()
-		err := safely(func() error {
-			_, err := s.Sweep(browserTurns{sctx}, p, span, deltas, func(i int, v float32) {
-				ctx.Dispatch(func(goapp.Context) { st.values = append(st.values, v) })
-				yieldToBrowser()
-			})
-			return err
+	ok := s.start(jobSweep, func(ctx context.Context) error {
+		_, err := s.eng.Sweep(ctx, args, wire.SweepArgs{Span: span, Deltas: deltas}, func(pt wire.Point) {
+			s.later(func() { st.values = append(st.values, pt.Value) }, areaTabs)
 		})
-		ctx.Dispatch(func(goapp.Context) {
-			st.running, st.cancel = false, nil
-			switch {
-			case errors.Is(err, context.Canceled):
-				st.err = "Stopped."
-			case err != nil:
-				st.err = w.describeRunError("The sweep failed: ", err)
-			}
-		})
+		return err
+	}, func(err error) {
+		switch {
+		case stopped(err):
+			st.err = "Stopped."
+		case err != nil:
+			st.err = s.describeRunError("The sweep failed: ", err)
+		}
 	})
-}
-
-// stopSweep cancels the sweep in flight; it ends after the current pass.
-func (w *Workbench) stopSweep() {
-	if w.sweep.cancel != nil {
-		w.sweep.cancel()
+	if ok {
+		st.err, st.saveErr = "", ""
+		st.spanText, st.deltas, st.values, st.prompt, st.model = p.Text[sp.Start:sp.End], deltas, nil, p.Text, s.models.loading
 	}
+	return ok
 }
 
 // exportSweep downloads the last sweep's points as CSV or JSON.
-func (w *Workbench) exportSweep(format string) {
-	st := &w.sweep
+func (s *Studio) exportSweep(format string) {
+	st := &s.sweep
 	n := len(st.values)
 	d := dataexport.Sweep{Model: st.model, Prompt: st.prompt, Span: st.span, Text: st.spanText, Deltas: st.deltas[:n], Values: st.values}
 	err := downloadData("heed-sweep", format, d)

@@ -22,55 +22,67 @@ const (
 	chartTop, chartBottom = 12, 28
 )
 
-// renderSweep draws the highlight picker, the Δ list, Run and Stop, and the
+// SweepTab runs a Δ sweep of one highlight: Influence against Δ, charted,
+// tabled and exported.
+type SweepTab struct {
+	goapp.Compo
+	S   *Studio
+	Rev int
+}
+
+// Render draws the highlight picker, the Δ list, Run and Stop, and the
 // last sweep as a line chart and a table.
-func (w *Workbench) renderSweep() goapp.UI {
-	st := &w.sweep
+func (v *SweepTab) Render() goapp.UI {
+	s := v.S
+	st := &s.sweep
 	var names []string
-	if w.built != nil {
-		for _, sp := range w.built.Spans {
-			names = append(names, w.built.Text[sp.Start:sp.End])
+	if p := s.prompt.built; p != nil {
+		for _, sp := range p.Spans {
+			names = append(names, p.Text[sp.Start:sp.End])
 		}
 	}
-	ready := w.sess != nil && len(names) > 0 && !st.running
+	running := s.jobs.running(jobSweep)
+	ready := s.ready() && len(names) > 0
 	picked := st.span
 	if picked >= len(names) {
 		picked = 0
 	}
-	return goapp.Section().Class("heed-section heed-sweep").Aria("labelledby", "heed-sweep-title").
-		DataSet("running", st.running).Body(
-		goapp.H2().ID("heed-sweep-title").Text("Δ sweep"),
+	return goapp.Div().Class("heed-sweep").DataSet("running", running).Body(
+		goapp.P().Class("heed-hint").Text("Measures one highlight's last-layer Influence at each Δ, one forward pass per value."),
 		goapp.Div().Class("heed-toolbar").Body(
 			goapp.Label().For("heed-sweep-span").Class("heed-field").Text("Highlight"),
-			goapp.Select().ID("heed-sweep-span").Disabled(len(names) == 0).OnChange(func(ctx goapp.Context, e goapp.Event) {
+			goapp.Select().ID("heed-sweep-span").OnChange(func(ctx goapp.Context, e goapp.Event) {
 				if i, err := strconv.Atoi(ctx.JSSrc().Get("value").String()); err == nil && i >= 0 && i < len(names) {
 					st.span = i
+					s.touch(areaTabs)
 				}
-			}).Body(goapp.Range(names).Slice(func(i int) goapp.UI {
+			}, goapp.EventScope(len(names))).Body(goapp.Range(names).Slice(func(i int) goapp.UI {
 				return goapp.Option().Value(strconv.Itoa(i)).Selected(i == picked).Text(fmt.Sprintf("%d: “%s”", i, names[i]))
 			})),
 			goapp.Label().For("heed-sweep-deltas").Class("heed-field").Text("Δ values"),
 			goapp.Input().ID("heed-sweep-deltas").Class("heed-sweep-deltas").Type("text").Value(st.text).
 				OnInput(func(ctx goapp.Context, e goapp.Event) { st.text = ctx.JSSrc().Get("value").String() }),
 			goapp.Button().Type("button").Class("heed-sweep-run heed-primary").Disabled(!ready).
-				OnClick(func(ctx goapp.Context, e goapp.Event) { w.startSweep(ctx) }).Text("Sweep"),
-			goapp.Button().Type("button").Class("heed-sweep-stop").Disabled(!st.running).
-				OnClick(func(ctx goapp.Context, e goapp.Event) { w.stopSweep() }).Text("Stop"),
+				OnClick(func(ctx goapp.Context, e goapp.Event) { s.startSweep() }).Text("Sweep"),
+			goapp.Button().Type("button").Class("heed-sweep-stop").Disabled(!running).
+				OnClick(func(ctx goapp.Context, e goapp.Event) { s.stop() }).Text("Stop"),
 		),
-		goapp.If(st.running, func() goapp.UI {
+		goapp.If(running, func() goapp.UI {
 			return goapp.P().Class("heed-status").Aria("live", "polite").
 				Text(fmt.Sprintf("Measuring Δ %d of %d…", len(st.values)+1, len(st.deltas)))
 		}),
 		goapp.If(st.err != "", func() goapp.UI {
 			return goapp.P().Class("heed-status heed-error heed-sweep-error").Role("alert").Text(st.err)
 		}),
-		goapp.If(len(st.values) > 0, func() goapp.UI { return w.renderSweepResult() }),
+		goapp.If(len(st.values) > 0, func() goapp.UI { return v.renderSweepResult() }),
 	)
 }
 
 // renderSweepResult is the chart and the table of the last sweep.
-func (w *Workbench) renderSweepResult() goapp.UI {
-	st := &w.sweep
+func (v *SweepTab) renderSweepResult() goapp.UI {
+	s := v.S
+	st := &s.sweep
+	running := s.jobs.running(jobSweep)
 	n := len(st.values)
 	// The inline SVG chart is the fallback when the chart library is not
 	// loaded; heed.css hides it while ECharts draws the same points.
@@ -86,17 +98,18 @@ func (w *Workbench) renderSweepResult() goapp.UI {
 			goapp.Div().Class("heed-chart-fallback").Body(sweepChart(st.spanText, st.deltas[:n], st.values)),
 		),
 		goapp.Div().Class("heed-toolbar").Body(
-			goapp.Button().Type("button").Class("heed-png").DataSet("chart", "heed-chart-sweep").Aria("label", "Save the sweep chart as PNG").
+			goapp.Button().Type("button").Class("heed-png").DataSet("chart", "heed-chart-sweep").Aria("label", "Save PNG of the sweep chart").
 				OnClick(func(ctx goapp.Context, e goapp.Event) {
 					st.saveErr = ""
 					if err := exportChartPNG("heed-chart-sweep", "heed-sweep.png"); err != nil {
 						st.saveErr = err.Error()
 					}
+					s.touch(areaTabs)
 				}).Text("Save PNG"),
-			goapp.Button().Type("button").Class("heed-sweep-csv").Disabled(st.running).
-				OnClick(func(ctx goapp.Context, e goapp.Event) { w.exportSweep(formatCSV) }).Text("Export CSV"),
-			goapp.Button().Type("button").Class("heed-sweep-json").Disabled(st.running).
-				OnClick(func(ctx goapp.Context, e goapp.Event) { w.exportSweep(formatJSON) }).Text("Export JSON"),
+			goapp.Button().Type("button").Class("heed-sweep-csv").Disabled(running).
+				OnClick(func(ctx goapp.Context, e goapp.Event) { s.exportSweep(formatCSV); s.touch(areaTabs) }).Text("Export CSV"),
+			goapp.Button().Type("button").Class("heed-sweep-json").Disabled(running).
+				OnClick(func(ctx goapp.Context, e goapp.Event) { s.exportSweep(formatJSON); s.touch(areaTabs) }).Text("Export JSON"),
 		),
 		goapp.If(st.saveErr != "", func() goapp.UI {
 			return goapp.P().Class("heed-status heed-error").Role("alert").Text(st.saveErr)

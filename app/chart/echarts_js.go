@@ -12,6 +12,60 @@ import (
 // Available reports whether the chart library's script has run.
 func Available() bool { return js.Global().Get("echarts").Truthy() }
 
+// library is the chart library's URL (SetLibrary); loading is the script
+// element once added, waiting lists the callbacks until it has run.
+var (
+	library string
+	loading js.Value
+	waiting []func(error)
+)
+
+// SetLibrary names the URL of the chart library's script, which Load adds
+// to the page the first time a chart draws.
+func SetLibrary(url string) { library = url }
+
+// Load runs done once the chart library is on the page, adding its script
+// the first time: the page does not load it until a chart is shown.
+func Load(done func(error)) {
+	if Available() {
+		done(nil)
+		return
+	}
+	if library == "" {
+		done(ErrUnavailable)
+		return
+	}
+	waiting = append(waiting, done)
+	if loading.Truthy() {
+		return
+	}
+	doc := js.Global().Get("document")
+	loading = doc.Call("createElement", "script")
+	var onLoad, onError js.Func
+	finish := func(err error) {
+		onLoad.Release()
+		onError.Release()
+		w := waiting
+		waiting = nil
+		if err != nil {
+			loading.Call("remove")
+			loading = js.Value{}
+		}
+		for _, f := range w {
+			f(err)
+		}
+	}
+	onLoad = js.FuncOf(func(js.Value, []js.Value) any { finish(nil); return nil })
+	onError = js.FuncOf(func(js.Value, []js.Value) any {
+		finish(fmt.Errorf("%w: the script %s did not load", ErrUnavailable, library))
+		return nil
+	})
+	loading.Call("addEventListener", "load", onLoad)
+	loading.Call("addEventListener", "error", onError)
+	loading.Set("src", library)
+	doc.Get("head").Call("appendChild", loading)
+}
+
 // instance is the ECharts instance of element id, made if it has none.
 func instance(id string, make bool) (js.Value, error) {
 	echarts := js.Global().Get("echarts")

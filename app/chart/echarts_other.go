@@ -19,3 +19,9 @@ func Dispose(id string) error { return ErrUnavailable }
 
 // PNG is the chart of element id as a PNG image.
 func PNG(id string) ([]byte, error) { return nil, ErrUnavailable }
+
+// SetLibrary does nothing outside the browser.
+func SetLibrary(string) {}
+
+// Load reports ErrUnavailable outside the browser.
+func Load(done func(error)) { done(ErrUnavailable) }

@@ -49,12 +49,19 @@ func (v *View) draw(ctx goapp.Context) {
 	if !goapp.IsClient {
 		return
 	}
-	msg := ""
-	if err := Show(v.ID, v.Option); err != nil {
-		msg = err.Error()
-	}
-	if msg != v.err {
-		v.err = msg
-		ctx.Update()
-	}
+	Load(func(err error) {
+		ctx.Dispatch(func(ctx goapp.Context) {
+			if err == nil {
+				err = Show(v.ID, v.Option)
+			}
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+			}
+			if msg == v.err {
+				ctx.PreventUpdate()
+			}
+			v.err = msg
+		})
+	})
 }

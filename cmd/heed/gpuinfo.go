@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"heed/engine/session"
 	"heed/engine/webgpu"
 )
 
@@ -44,7 +45,7 @@ func runGPUInfo(ctx context.Context, e *env, args []string) error {
 	if len(rest) != 0 {
 		return usagef("gpuinfo takes no arguments, got %d", len(rest))
 	}
-	d, err := openGPU()
+	d, err := session.OpenGPU()
 	if err != nil {
 		return err
 	}

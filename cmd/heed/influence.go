@@ -9,9 +9,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"heed/engine/generate"
 	"heed/engine/influence"
-	"heed/engine/prompt"
 	"heed/engine/tokenizer"
 )
 
@@ -83,9 +81,9 @@ func runInfluence(ctx context.Context, e *env, args []string) error {
 	ids := p.IDs
 	var tracks []influence.Track
 	if *follow > 0 {
-		ids, tracks, err = followInfluence(ctx, g, p, ef.layers, *lagged, *follow)
+		ids, tracks, err = g.Follow(ctx, p, *follow, ef.layers, *lagged)
 	} else {
-		tracks, err = influence.Measure(ctx, g.m, p.IDs, p.Spans, influence.Options{GuideLayers: ef.layers, LaggedNorm: *lagged})
+		tracks, err = g.InfluenceWith(ctx, p, influence.Options{GuideLayers: ef.layers, LaggedNorm: *lagged})
 	}
 	if err != nil {
 		return err
@@ -115,34 +113,6 @@ func runInfluence(ctx context.Context, e *env, args []string) error {
 		return writeInfluenceCSV(e.stdout, out)
 	}
 	return writeInfluenceTable(e.stdout, ids, g.tok, out)
-}
-
-// followInfluence generates n tokens greedily with the prompt's GUIDE bias and
-// follows every span's Influence through them. It returns the token ids
-// measured (the prompt, then the generated tokens that went through the
-// model); the scalars stay those of the prompt's last tokens.
-func followInfluence(ctx context.Context, g *engine, p *prompt.Prompt, layers []int, lagged bool, n int) ([]int32, []influence.Track, error) {
-	inds := make([][]float32, len(p.Spans))
-	for i, sp := range p.Spans {
-		inds[i] = influence.Indicator(len(p.IDs), sp)
-	}
-	res, err := generate.Run(ctx, g.m, g.tok, p.IDs, generate.Options{MaxTokens: n, Bias: p.Bias(), BiasLayers: layers,
-		Tracks: inds, Follow: true, LaggedNorm: lagged})
-	if err != nil {
-		return nil, nil, err
-	}
-	measured := len(res.Influence[0][0])
-	ids := append(append([]int32(nil), p.IDs...), res.IDs...)[:measured]
-	tracks := make([]influence.Track, len(p.Spans))
-	for i, sp := range p.Spans {
-		tr := influence.Track{Span: sp, Influence: res.Influence[i], Rollout: res.Rollout[i]}
-		for l := range tr.Influence {
-			tr.Scalar = append(tr.Scalar, influence.Scalar(tr.Influence[l][:len(p.IDs)]))
-			tr.RolloutScalar = append(tr.RolloutScalar, influence.Scalar(tr.Rollout[l][:len(p.IDs)]))
-		}
-		tracks[i] = tr
-	}
-	return ids, tracks, nil
 }
 
 // writeInfluenceCSV writes one row per span, layer and token, plus one row per

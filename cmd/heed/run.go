@@ -17,6 +17,7 @@ import (
 	"heed/engine/model"
 	"heed/engine/prompt"
 	"heed/engine/sample"
+	"heed/engine/session"
 	"heed/engine/tokenizer"
 )
 
@@ -80,26 +81,16 @@ func checkLayers(layers []int, n int) error {
 	return nil
 }
 
-// engine is a loaded model ready to run.
+// engine is a loaded model ready to run: a session (the layer the page's
+// engine worker loads and runs models with) and, for the commands that drive
+// the engine packages directly, its parts.
 type engine struct {
+	*session.Session
 	path    string // the model file, resolved (the default model when none was named)
 	file    *gguf.File
 	tok     *tokenizer.Tokenizer
-	exec    model.Executor
 	backend string // what runs it, e.g. "cpu (2 threads)"
 	m       *model.Model
-}
-
-func (g *engine) Close() {
-	closeExecutor(g.exec)
-	g.file.Close()
-}
-
-// closeExecutor releases an executor from openExecutor (for the GPU, its device too).
-func closeExecutor(x model.Executor) {
-	if c, ok := x.(interface{ Close() }); ok {
-		c.Close()
-	}
 }
 
 // loadEngine opens the model, its tokenizer and its weights on the executor the
@@ -110,32 +101,25 @@ func loadEngine(e *env, path string, ef engineFlags) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := gguf.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := tokenizer.FromGGUF(f)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
 	backend := "cpu"
 	if ef.backend != nil {
 		backend = *ef.backend
 	}
-	exec, desc, err := openExecutor(backend, ef.threads, e.stderr)
+	b, err := openBackend(backend, ef.threads, e.stderr)
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
-	m, err := model.LoadProgress(f, exec, loadProgress(e, path, f.Size))
+	var size int64
+	if fi, err := os.Stat(path); err == nil {
+		size = fi.Size()
+	}
+	s, err := session.OpenFile(path, b, loadProgress(e, path, size))
 	if err != nil {
-		closeExecutor(exec)
-		f.Close()
+		b.Close()
 		return nil, err
 	}
-	g := &engine{path: path, file: f, tok: tok, exec: exec, backend: desc, m: m}
-	if err := checkLayers(ef.layers, m.NumLayers); err != nil {
+	g := &engine{Session: s, path: path, file: s.File(), tok: s.Tokenizer(), backend: b.Desc, m: s.Model()}
+	if err := checkLayers(ef.layers, g.m.NumLayers); err != nil {
 		g.Close()
 		return nil, err
 	}
@@ -252,18 +236,18 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := generate.Options{MaxTokens: *maxTokens, Sample: sp, Stop: stops,
-		Bias: p.Bias(), BiasLayers: ef.layers, Mode: gmode, Context: *ctxLen}
+	opt := session.GenOptions{MaxTokens: *maxTokens, Sample: sp, Stop: stops, Layers: ef.layers, Mode: gmode, Context: *ctxLen}
 	if *ctxLen > g.m.Context {
 		return usagef("--ctx %d exceeds the model's context length %d", *ctxLen, g.m.Context)
 	}
+	var onToken func(generate.Token) error
 	if !*asJSON {
-		opt.OnToken = func(t generate.Token) error {
+		onToken = func(t generate.Token) error {
 			_, err := io.WriteString(e.stdout, t.Text)
 			return err
 		}
 	}
-	res, err := generate.Run(ctx, g.m, g.tok, p.IDs, opt)
+	res, err := g.Generate(ctx, p, session.Guided, opt, onToken)
 	if err != nil && (res == nil || !errors.Is(err, context.Canceled)) {
 		return err
 	}

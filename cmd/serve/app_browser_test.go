@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"heed/internal/testmodel"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/input"
@@ -30,6 +28,7 @@ import (
 	"heed/engine/influence"
 	"heed/engine/model"
 	"heed/engine/prompt"
+	"heed/engine/session"
 	"heed/engine/synth"
 	"heed/engine/tokenizer"
 	"heed/internal/defaultmodel"
@@ -38,12 +37,12 @@ import (
 // influenceTolerance bounds |page − native| per Influence value (values lie
 // in [0, 1]) for the backend the page chose.
 //
-// On the CPU the page runs the same Go engine compiled to wasm, whose portable
-// dot products sum in another order than the amd64 assembly kernels: each sum
-// moves by a few float32 ulps (~1e-7 relative), and through 5 layers of
-// normalised mixing the values move by at most a few 1e-6 (1.4e-7 measured).
-// 2e-5 leaves margin and still catches any real difference (another layer,
-// another Δ or the lagged norm move values by more than 1e-3).
+// On the CPU the page's worker runs the same Go engine compiled to wasm,
+// whose portable dot products sum in another order than the amd64 assembly
+// kernels: each sum moves by a few float32 ulps (~1e-7 relative), and
+// through 5 layers of normalised mixing the values move by at most a few
+// 1e-6. 2e-5 leaves margin and still catches any real difference (another
+// layer, another Δ or the lagged norm move values by more than 1e-3).
 //
 // On WebGPU the kernels also reduce in workgroup order and the device's exp
 // and division need only meet WebGPU's looser accuracy (SwiftShader's do not
@@ -58,20 +57,20 @@ func influenceTolerance(backend string) float64 {
 	return 2e-5
 }
 
-// TestAppEndToEnd drives the app in headless Chromium as a user would: the
-// default model loads, words are highlighted through the editor (button and
-// keyboard), the A/B generation streams two different continuations (and
-// Stop ends a long one), the Influence heatmaps and per-layer scalars match
-// influence.Measure run natively on the same prompt at two layers, a Δ sweep
-// (stopped once, then run to the end) matches influence.Measure at each Δ,
-// Calibrate matches calibrate.Run and Apply sets Δmid, a second
-// model from the list replaces the first, one heed cannot run fails in
-// words, and a shared link, a session export and its import restore the
-// prompt, settings and outputs. Screenshots of each step go to $HEED_ARTIFACTS (default: a new
-// temporary directory, logged); HEED_UPDATE_SCREENSHOT=1 also writes the
-// README's docs/screenshots/app.png. The page uses WebGPU when SwiftShader's
-// adapter passes the engine's self-test and the CPU otherwise;
-// HEED_REQUIRE_WEBGPU=1 makes the CPU fallback a failure.
+// TestAppEndToEnd drives the app in headless Chromium as a user would, on
+// SwiftShader's WebGPU (picked in the settings): the default model loads and
+// the sample runs by itself, its two continuations streaming side by side,
+// and the Influence heatmap over the prompt and the GUIDE continuation
+// matches `heed influence --follow` run natively; words are highlighted in
+// the rendered prompt (button and keyboard); Stop ends a long run; the
+// charts tab's measurement matches influence.Measure at two layers; a Δ
+// sweep (stopped once, then run to the end) and a calibration match the
+// native engine and Apply sets Δmid; a second model from the list replaces
+// the first, one heed cannot run fails in words; and a shared link, a
+// session export and its import restore the prompt, settings and outputs.
+// Screenshots of each step go to $HEED_ARTIFACTS (default: a new temporary
+// directory, logged). HEED_REQUIRE_WEBGPU=1 makes any model load that ends
+// on the CPU a failure.
 func TestAppEndToEnd(t *testing.T) {
 	needChromium(t)
 	artifacts := artifactsDir(t)
@@ -79,131 +78,105 @@ func TestAppEndToEnd(t *testing.T) {
 	writeSyntheticModel(t, models)
 	base, _ := started(t, models)
 	page, log := openPage(t, true)
-	if err := page.Navigate(base + "/"); err != nil {
+	setViewport(t, page, 1280, 720)
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "failed-")
 
-	// 1. The default model loads by itself.
-	backend, err := waitFor(page, log, `() => {
-		const p = document.querySelector(".heed-model-panel");
-		if (!p || document.getElementById("app-wasm-loader")) return "";
-		if (p.dataset.state === "error") return "error: " + p.innerText;
-		if (p.dataset.state !== "loaded") return "";
-		return document.querySelector(".heed-card").dataset.backend;
-	}`)
-	if err != nil || strings.HasPrefix(backend, "error") {
-		fail("model load", errorOr(err, backend))
-	}
-	banner, _ := page.Eval(`() => (document.querySelector(".heed-banner") || {}).innerText || ""`)
-	t.Logf("backend: %s; banner: %q", backend, banner.Value.Str())
-	if !strings.HasPrefix(backend, "WebGPU") {
-		if banner.Value.Str() == "" {
-			t.Errorf("backend %q without a banner saying why not WebGPU", backend)
-		}
-		if os.Getenv("HEED_REQUIRE_WEBGPU") == "1" {
-			t.Errorf("HEED_REQUIRE_WEBGPU=1 but the page runs on %q", backend)
-		}
-	}
-	shot(t, page, artifacts, "1-model-loaded")
-
-	// 2. Highlight "ball" by selecting it and pressing the 1 × Δmid button.
-	ta, err := page.Element("#heed-prompt")
+	// 1. The default model loads and the sample runs by itself.
+	backend, err := waitModelLoaded(page, log, defaultmodel.Name)
 	if err != nil {
-		fail("find the editor", err)
+		fail("model load", err)
 	}
-	if _, err := ta.Eval(`function () {
-		const i = this.value.indexOf("ball");
-		this.focus();
-		this.setSelectionRange(i, i + 4);
-	}`); err != nil {
-		fail("select a word", err)
-	}
-	clickOn(t, page, `.heed-emphasis[data-level="1"]`, fail)
-	if _, err := waitFor(page, log, `() => {
-		const v = document.getElementById("heed-prompt").value;
-		const marks = document.querySelectorAll(".heed-preview mark.heed-hl");
-		return v.includes("<!!->ball<-!!>") && marks.length === 2 && document.querySelectorAll(".heed-span-tokens li").length === 2 ? v : "";
-	}`); err != nil {
-		fail("highlight", err)
-	}
-	shot(t, page, artifacts, "2-highlighted")
-
-	// Mark "red" measure-only with the keyboard: Alt+Shift+0.
-	if _, err := ta.Eval(`function () {
-		const i = this.value.indexOf("red");
-		this.focus();
-		this.setSelectionRange(i, i + 3);
-	}`); err != nil {
-		fail("select a word", err)
-	}
-	if err := page.KeyActions().Press(input.AltLeft, input.ShiftLeft).Type(input.Digit0).Do(); err != nil {
-		fail("keyboard shortcut", err)
-	}
-	tagged, err := waitFor(page, log, `() => {
-		const v = document.getElementById("heed-prompt").value;
-		return v.includes("<?->red<-?>") && document.querySelectorAll(".heed-preview mark.heed-hl-measure").length === 1 ? v : "";
-	}`)
+	t.Logf("backend: %s", backend)
+	first, err := waitAutoRun(page, log)
 	if err != nil {
-		fail("keyboard highlight", err)
+		fail("the sample's run", err)
 	}
-	if want := strings.NewReplacer("ball", "<!!->ball<-!!>", "red", "<?->red<-?>").Replace(heedapp.SamplePrompt); tagged != want {
-		t.Errorf("prompt after highlighting = %q, want %q", tagged, want)
+	t.Logf("GUIDE: %q (%s)\nbaseline: %q (%s)\n%s", first.Texts[0], first.Stats[0], first.Texts[1], first.Stats[1], first.Live)
+	if first.Error != "" || len(first.Texts) != 2 || first.Texts[0] == "" || first.Texts[0] == first.Texts[1] || first.Diffs == 0 {
+		t.Errorf("the sample's A/B: %+v; want two different continuations with differences marked", first)
 	}
-
-	// Stop: a long generation ends early when Stop is pressed.
-	setInput(t, page, "#heed-max-tokens", "1500", fail)
-	clickOn(t, page, ".heed-generate", fail)
-	if _, err := waitFor(page, log, `() => document.querySelectorAll(".heed-column[data-side=GUIDE] .heed-out-tok").length > 0 ? "y" : ""`); err != nil {
-		fail("streaming", err)
-	}
-	clickOn(t, page, ".heed-stop", fail)
-	stopped, err := waitFor(page, log, `() => document.querySelector(".heed-generation").dataset.running === "false" ?
-		(document.querySelector(".heed-gen-error") || {}).innerText + "|" + document.querySelectorAll(".heed-out-tok").length : ""`)
-	if err != nil {
-		fail("stop", err)
-	}
-	if msg, n, _ := strings.Cut(stopped, "|"); msg != "Stopped." || n == "0" {
-		t.Errorf("after Stop: message %q, %s tokens; want \"Stopped.\" after some tokens", msg, n)
-	}
-	setInput(t, page, "#heed-max-tokens", "20", fail)
-
-	// 3. A/B generation: both columns stream, and GUIDE changes the text.
-	clickOn(t, page, ".heed-generate", fail)
-	ab, err := waitFor(page, log, `() => {
-		const cols = [...document.querySelectorAll(".heed-column")];
-		if (document.querySelector(".heed-generation").dataset.running !== "false") return "";
-		if (cols.length !== 2 || cols.some((c) => c.dataset.done !== "true")) return "";
-		return JSON.stringify({
-			texts: cols.map((c) => c.querySelector(".heed-output").innerText),
-			stats: cols.map((c) => c.querySelector(".heed-stats").innerText),
-			diffs: document.querySelectorAll(".heed-diff").length,
-			error: (document.querySelector(".heed-gen-error") || {}).innerText || "",
-		});
-	}`)
-	if err != nil {
-		fail("generation", err)
-	}
-	var gen struct {
-		Texts, Stats []string
-		Diffs        int
-		Error        string
-	}
-	if err := json.Unmarshal([]byte(ab), &gen); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("GUIDE: %q (%s)\nbaseline: %q (%s)", gen.Texts[0], gen.Stats[0], gen.Texts[1], gen.Stats[1])
-	if gen.Error != "" || gen.Texts[0] == "" || gen.Texts[1] == "" || gen.Texts[0] == gen.Texts[1] || gen.Diffs == 0 {
-		t.Errorf("A/B generation: %+v; want two different non-empty texts with differences marked", gen)
-	}
-	for _, s := range gen.Stats {
+	for _, s := range first.Stats {
 		if !strings.Contains(s, "tok/s") || !strings.Contains(s, "first after") {
 			t.Errorf("stats %q lack time to first token and tokens/s", s)
 		}
 	}
+	if !strings.Contains(first.Live, "prompt ") || !strings.Contains(first.Live, "prefill") || !strings.Contains(first.Live, "tok/s") {
+		t.Errorf("live figures %q lack the prompt's length, prefill and decode speeds", first.Live)
+	}
+	tol := influenceTolerance(backend)
+	native := nativeModel(t, filepath.Join(models, defaultmodel.Name))
+	worst := native.checkFollowed(t, page, log, heedapp.SamplePrompt, tol)
+	shot(t, page, artifacts, "1-first-screen")
+
+	// 2. Highlight "ball" by selecting it and pressing the 1 Δ button, then
+	// "red" measure-only with the keyboard: Alt+Shift+0.
+	selectWords(t, page, log, "ball")
+	clickOn(t, page, `.heed-emphasis[data-level="1"]`, fail)
+	if _, err := waitFor(page, log, `() => {
+		const v = document.getElementById("heed-rendered").dataset.tagged;
+		return v.includes("<!!->ball<-!!>") && document.querySelectorAll("#heed-rendered mark.heed-hl").length === 2 &&
+			document.querySelectorAll(".heed-span-tokens").length === 2 ? v : "";
+	}`); err != nil {
+		fail("highlight", err)
+	}
+	selectWords(t, page, log, "red")
+	if err := page.KeyActions().Press(input.AltLeft, input.ShiftLeft).Type(input.Digit0).Do(); err != nil {
+		fail("keyboard shortcut", err)
+	}
+	if _, err := waitFor(page, log, `() => document.querySelectorAll("#heed-rendered mark.heed-hl-measure").length === 1 ? "y" : ""`); err != nil {
+		fail("keyboard highlight", err)
+	}
+	tags := tagged(t, page)
+	if want := strings.NewReplacer("ball", "<!!->ball<-!!>", "red", "<?->red<-?>").Replace(heedapp.SamplePrompt); tags != want {
+		t.Errorf("prompt after highlighting = %q, want %q", tags, want)
+	}
+	shot(t, page, artifacts, "2-highlighted")
+
+	// 3. Stop: a long generation ends early when Stop is pressed.
+	openSheet(t, page, log, "settings")
+	setInput(t, page, "#heed-max-tokens", "1500", fail)
+	closeSheets(t, page)
+	generate(t, page, log, fail)
+	if _, err := waitFor(page, log, `() => document.querySelectorAll(".heed-column[data-side=GUIDE] .heed-out-tok").length > 2 ? "y" : ""`); err != nil {
+		fail("streaming", err)
+	}
+	clickOn(t, page, ".heed-stop", fail)
+	stopped, err := waitRun(page, log)
+	if err != nil {
+		fail("stop", err)
+	}
+	if n := strings.Count(strings.Join(stopped.Texts, ""), " "); stopped.Error != "Stopped." || n == 0 {
+		t.Errorf("after Stop: %+v; want \"Stopped.\" after some tokens", stopped)
+	}
+	openSheet(t, page, log, "settings")
+	setInput(t, page, "#heed-max-tokens", "20", fail)
+	closeSheets(t, page)
+
+	// 4. A/B on the highlighted prompt: both columns stream together.
+	generate(t, page, log, fail)
+	streaming, err := waitFor(page, log, `() => {
+		const n = (s) => document.querySelectorAll(".heed-column[data-side=" + s + "] .heed-out-tok").length;
+		return n("GUIDE") > 0 && n("baseline") > 0 && document.querySelector(".heed-generation").dataset.running === "true" ?
+			n("GUIDE") + "|" + n("baseline") : (document.querySelector(".heed-generation").dataset.running === "false" ? "ended" : "");
+	}`)
+	if err != nil {
+		fail("streaming both columns", err)
+	}
+	t.Logf("both columns streaming at once: %s tokens", streaming)
+	ab, err := waitRun(page, log)
+	if err != nil {
+		fail("generation", err)
+	}
+	if ab.Error != "" || ab.Texts[0] == "" || ab.Texts[0] == ab.Texts[1] {
+		t.Errorf("A/B generation: %+v; want two different non-empty texts", ab)
+	}
 	shot(t, page, artifacts, "3-generated")
 
-	// 4. Influence: heatmap and per-layer scalars for both highlights.
+	// 5. The charts tab: Influence of both highlights at two layers.
+	clickOn(t, page, "#heed-tab-charts", fail)
 	clickOn(t, page, ".heed-measure", fail)
 	raw, err := waitFor(page, log, `() => {
 		const tracks = [...document.querySelectorAll(".heed-track")];
@@ -227,12 +200,10 @@ func TestAppEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &shown); err != nil {
 		t.Fatal(err)
 	}
-	want := nativeInfluence(t, filepath.Join(models, defaultmodel.Name), tagged)
+	want := nativeInfluence(t, filepath.Join(models, defaultmodel.Name), tags)
 	if len(shown) != len(want) {
 		t.Fatalf("%d heatmaps, want %d (one per highlight)", len(shown), len(want))
 	}
-	var worst float64
-	tol := influenceTolerance(backend)
 	for i, tr := range want {
 		got := shown[i]
 		if got.Layer != len(tr.Influence)-1 {
@@ -244,7 +215,6 @@ func TestAppEndToEnd(t *testing.T) {
 		worst = max(worst, compareValues(t, "heatmap", i, got.Cells, tr.Influence[got.Layer], tol))
 		worst = max(worst, compareValues(t, "scalar", i, got.Scalars, tr.Scalar, tol))
 	}
-	// Another layer from the picker redraws the heatmaps with its values.
 	picker, err := page.Element("#heed-layer")
 	if err != nil {
 		fail("find the layer picker", err)
@@ -267,44 +237,29 @@ func TestAppEndToEnd(t *testing.T) {
 	for i, tr := range want {
 		worst = max(worst, compareValues(t, "layer 0 heatmap", i, layer0[i], tr.Influence[0], tol))
 	}
-	t.Logf("largest |page − native| Influence difference: %.3g (tolerance %.3g on %s)", worst, tol, backend)
 	shot(t, page, artifacts, "4-influence")
-	if os.Getenv("HEED_UPDATE_SCREENSHOT") == "1" {
-		b, err := page.Screenshot(true, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll("../../docs/screenshots", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile("../../docs/screenshots/app.png", b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 
-	// 4a. Δ sweep of "cat": Stop ends a long one early; a short one's chart
-	// and table match influence.Measure run natively at each Δ.
+	// 6. Δ sweep of "cat": Stop ends a long one early; a short one's table
+	// and chart match influence.Measure run natively at each Δ.
 	sweepSpan, sweepDeltas := 0, []float32{-1, 0, 1, 3}
+	clickOn(t, page, "#heed-tab-sweep", fail)
 	setInput(t, page, "#heed-sweep-deltas", strings.TrimSuffix(strings.Repeat("0.5, ", 32), ", "), fail)
 	clickOn(t, page, ".heed-sweep-run", fail)
 	if _, err := waitFor(page, log, `() => document.querySelectorAll(".heed-sweep-table tr[data-delta]").length > 0 ? "y" : ""`); err != nil {
 		fail("sweep progress", err)
 	}
 	clickOn(t, page, ".heed-sweep-stop", fail)
-	stopped, err = waitFor(page, log, `() => document.querySelector(".heed-sweep").dataset.running === "false" ?
+	sweepStop, err := waitFor(page, log, `() => document.querySelector(".heed-sweep").dataset.running === "false" ?
 		(document.querySelector(".heed-sweep-error") || {}).innerText + "|" + document.querySelectorAll(".heed-sweep-table tr[data-delta]").length : ""`)
 	if err != nil {
 		fail("stop the sweep", err)
 	}
-	if msg, n, _ := strings.Cut(stopped, "|"); msg != "Stopped." || n == "32" {
+	if msg, n, _ := strings.Cut(sweepStop, "|"); msg != "Stopped." || n == "32" {
 		t.Errorf("after Stop: sweep message %q with %s of 32 points; want \"Stopped.\" before the end", msg, n)
 	}
 	setInput(t, page, "#heed-sweep-deltas", "-1, 0, 1, 3", fail)
-	started := time.Now()
 	clickOn(t, page, ".heed-sweep-run", fail)
 	raw, err = waitFor(page, log, `() => {
-		// Until the click is handled the stopped sweep's "Stopped." shows;
-		// starting clears it.
 		if (document.querySelector(".heed-sweep").dataset.running !== "false") return "";
 		const err = document.querySelector(".heed-sweep-error");
 		if (err) return err.innerText === "Stopped." ? "" : JSON.stringify({error: err.innerText});
@@ -314,34 +269,30 @@ func TestAppEndToEnd(t *testing.T) {
 			deltas: rows.map((r) => r.dataset.delta),
 			values: rows.map((r) => r.dataset.influence),
 			points: document.querySelectorAll("svg.heed-sweep-chart circle.heed-chart-point").length,
-			line: document.querySelector("svg.heed-sweep-chart polyline") instanceof SVGPolylineElement,
 		});
 	}`)
 	if err != nil {
 		fail("sweep", err)
 	}
-	t.Logf("sweep of %d Δ in the page: %v", len(sweepDeltas), time.Since(started).Round(time.Millisecond))
 	var sw struct {
 		Error          string
 		Deltas, Values []string
 		Points         int
-		Line           bool
 	}
 	if err := json.Unmarshal([]byte(raw), &sw); err != nil {
 		t.Fatal(err)
 	}
-	if sw.Error != "" || sw.Points != len(sweepDeltas) || !sw.Line {
-		t.Errorf("sweep: %+v; want %d chart points on an SVG line and no error", sw, len(sweepDeltas))
+	if sw.Error != "" || sw.Points != len(sweepDeltas) {
+		t.Errorf("sweep: %+v; want %d chart points and no error", sw, len(sweepDeltas))
 	}
-	native := nativeModel(t, filepath.Join(models, defaultmodel.Name))
-	wantSweep := native.sweep(t, tagged, sweepSpan, sweepDeltas)
+	wantSweep := native.sweep(t, tags, sweepSpan, sweepDeltas)
 	compareValues(t, "sweep Δ", sweepSpan, sw.Deltas, sweepDeltas, 0)
 	worst = max(worst, compareValues(t, "sweep Influence", sweepSpan, sw.Values, wantSweep, tol))
-	shot(t, page, artifacts, "4a-sweep")
+	shot(t, page, artifacts, "5-sweep")
 
-	// 4b. Calibrate "cat" (calibrate.Run as `heed calibrate` runs it on the
+	// 7. Calibrate "cat" (calibrate.Run as `heed calibrate` runs it on the
 	// prompt with only that highlight), then Apply the Δ found.
-	started = time.Now()
+	clickOn(t, page, "#heed-tab-calibrate", fail)
 	clickOn(t, page, `.heed-calib-span[data-span="0"] .heed-calib-run`, fail)
 	raw, err = waitFor(page, log, `() => {
 		if (document.querySelector(".heed-calibrate").dataset.running !== "false") return "";
@@ -353,11 +304,10 @@ func TestAppEndToEnd(t *testing.T) {
 	if err != nil {
 		fail("calibrate", err)
 	}
-	t.Logf("calibration in the page: %v", time.Since(started).Round(time.Millisecond))
 	var cal struct {
 		Error                          string
 		Target, Plain, Delta, Achieved string
-		Iterations, Clamped            string
+		Clamped                        string
 	}
 	if err := json.Unmarshal([]byte(raw), &cal); err != nil {
 		t.Fatal(err)
@@ -369,8 +319,6 @@ func TestAppEndToEnd(t *testing.T) {
 	t.Logf("calibration: page %+v; native %+v", cal, wantCal)
 	worst = max(worst, compareValues(t, "calibration target, plain", 0, []string{cal.Target, cal.Plain}, []float32{wantCal.Target, wantCal.Plain}, tol))
 	pageDelta, _ := strconv.ParseFloat(cal.Delta, 32)
-	// The page's Δ and its achieved Influence belong together: the native
-	// Influence at the page's Δ is what the page reports, within tol.
 	atPageDelta := native.sweep(t, heedapp.SamplePrompt, 0, []float32{float32(pageDelta)})
 	worst = max(worst, compareValues(t, "Influence at the page's Δ", 0, []string{cal.Achieved}, atPageDelta, tol))
 	// Bisection takes another branch only at a midpoint whose Influence lies
@@ -386,90 +334,131 @@ func TestAppEndToEnd(t *testing.T) {
 		t.Errorf("calibration clamped: page %s, native %v", cal.Clamped, wantCal.Clamped)
 	}
 	clickOn(t, page, `.heed-calib-span[data-span="0"] .heed-calib-apply`, fail)
-	applied, err := waitFor(page, log, `() => {
-		const note = document.querySelector(".heed-calib-note");
-		return note ? document.getElementById("heed-delta-mid").value + "|" + note.innerText : "";
-	}`)
-	if err != nil {
+	if _, err := waitFor(page, log, `() => document.querySelector(".heed-calib-note") ? "y" : ""`); err != nil {
 		fail("apply the calibrated Δ", err)
 	}
+	openSheet(t, page, log, "settings")
+	mid, err := page.Eval(`() => document.getElementById("heed-delta-mid").value`)
+	if err != nil {
+		fail("read Δmid", err)
+	}
 	// "cat" is tagged <!!!->, so Δmid becomes Δ/2 (exact in float32).
-	if mid, note, _ := strings.Cut(applied, "|"); mid != strconv.FormatFloat(pageDelta/2, 'g', -1, 32) || !strings.Contains(note, "Δmid") {
-		t.Errorf("after Apply: Δmid %q, note %q; want Δmid %g and a note", mid, note, pageDelta/2)
+	if got := mid.Value.Str(); got != strconv.FormatFloat(pageDelta/2, 'g', -1, 32) {
+		t.Errorf("after Apply: Δmid %q, want %g", got, pageDelta/2)
 	}
-	t.Logf("largest |page − native| Influence difference incl. sweep and calibration: %.3g", worst)
-	shot(t, page, artifacts, "4b-calibrated")
+	closeSheets(t, page)
+	t.Logf("largest |page − native| Influence difference: %.3g (tolerance %.3g on %s)", worst, tol, backend)
+	shot(t, page, artifacts, "6-calibrated")
 
-	// 5. Another model from the server's list: a synthetic Q8_0 Llama.
+	// 8. Another model from the server's list: a synthetic Q8_0 Llama.
+	openSheet(t, page, log, "model")
 	clickOn(t, page, `.heed-load[aria-label="Load `+syntheticModel+`"]`, fail)
-	card, err := waitFor(page, log, `() => {
-		const p = document.querySelector(".heed-model-panel");
-		if (p.dataset.state === "error") return "error: " + p.innerText;
-		const c = document.querySelector(".heed-card");
-		return p.dataset.state === "loaded" && c && c.innerText.includes("`+syntheticModel+`") ? c.innerText : "";
-	}`)
-	if err != nil || strings.HasPrefix(card, "error") {
-		fail("load the synthetic model", errorOr(err, card))
+	if _, err := waitModelLoaded(page, log, syntheticModel); err != nil {
+		fail("load the synthetic model", err)
 	}
-	if !strings.Contains(card, "Q8_0") {
-		t.Errorf("card of the synthetic Q8_0 model:\n%s", card)
+	card, err := waitFor(page, log, `() => (document.querySelector(".heed-card") || {}).innerText || ""`)
+	if err != nil || !strings.Contains(card, "Q8_0") {
+		t.Errorf("card of the synthetic Q8_0 model: %q (%v)", card, err)
 	}
-	shot(t, page, artifacts, "5-other-model")
+	shot(t, page, artifacts, "7-other-model")
 
-	// 6. A model heed cannot run fails in words, and the page stays usable.
+	// 9. A model heed cannot run fails in words, and the page stays usable.
 	clickOn(t, page, `.heed-load[aria-label="Load `+unsupportedModel+`"]`, fail)
-	msg, err := waitFor(page, log, `() => {
-		const p = document.querySelector(".heed-model-panel");
-		return p.dataset.state === "error" ? p.querySelector("[role=alert]").innerText : "";
-	}`)
+	msg, err := waitLoadError(page, log, unsupportedModel)
 	if err != nil {
 		fail("load the unsupported model", err)
 	}
 	if !strings.HasPrefix(msg, "heed cannot run this model yet: "+unsupportedModel) {
 		t.Errorf("error for an unsupported model: %q", msg)
 	}
-	shot(t, page, artifacts, "6-unsupported-model")
+	closeSheets(t, page)
+	shot(t, page, artifacts, "8-unsupported-model")
 
-	// 7. A shared link restores the prompt and settings on a fresh page, and
+	// 10. A shared link restores the prompt and settings on a fresh page, and
 	// a session exported after a run imports back into a changed editor.
-	start := time.Now()
 	exportAndImport(t, page, log, base, artifacts, fail)
-	t.Logf("shared link, export and import: %s", time.Since(start).Round(time.Millisecond))
-
-	log.mu.Lock()
-	defer log.mu.Unlock()
-	if len(log.problems) > 0 {
-		t.Errorf("browser reported problems:\n%s", strings.Join(log.problems, "\n"))
-	}
+	checkProblems(t, log)
 }
 
-// exportAndImport opens the page from a shared link, checks the editor took
-// the link's prompt and settings (and that Copy link writes them back), runs
-// a short A/B generation, exports the session, edits the prompt, and imports
-// the exported file through the file input.
+// checkFollowed compares the main view's heatmap (the GUIDE continuation's
+// followed Influence at the last layer) with Session.Follow run natively on
+// the same prompt, up to the first generated token where the page and the
+// native engine part (greedy near-ties on WebGPU).
+func (n native) checkFollowed(t *testing.T, page *rod.Page, log *browserLog, tagged string, tol float64) float64 {
+	t.Helper()
+	raw, err := waitFor(page, log, `() => {
+		const h = document.querySelector(".heed-heat .heed-heatmap");
+		if (!h) return "";
+		return JSON.stringify({
+			layer: +h.dataset.layer,
+			prompt: +h.dataset.prompt,
+			cells: [...h.querySelectorAll(".heed-tok")].map((c) => c.dataset.influence),
+			ids: [...document.querySelectorAll(".heed-column[data-side=GUIDE] .heed-out-tok[data-id]")].map((s) => +s.dataset.id),
+		});
+	}`)
+	if err != nil {
+		t.Fatalf("heatmap: %v", err)
+	}
+	var got struct {
+		Layer, Prompt int
+		Cells         []string
+		IDs           []int32
+	}
+	if err := json.Unmarshal([]byte(raw), &got); err != nil {
+		t.Fatal(err)
+	}
+	p := n.prompt(t, tagged)
+	ids, tracks, err := n.s.Follow(context.Background(), p, len(got.IDs), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := len(p.IDs)
+	for same < len(ids) && same-len(p.IDs) < len(got.IDs) && ids[same] == got.IDs[same-len(p.IDs)] {
+		same++
+	}
+	// The value at a token depends on the tokens before it only.
+	if got.Prompt != len(p.IDs) || len(got.Cells) < same || got.Layer != len(tracks[0].Influence)-1 {
+		t.Errorf("heatmap: %d prompt tokens, %d cells at layer %d; native %d prompt tokens, %d agreeing positions", got.Prompt, len(got.Cells), got.Layer, len(p.IDs), same)
+		return math.Inf(1)
+	}
+	t.Logf("heatmap over the prompt and %d generated tokens; page and native agree on %d of them", len(got.Cells)-got.Prompt, same-len(p.IDs))
+	return compareValues(t, "followed heatmap", 0, got.Cells[:same], tracks[0].Influence[got.Layer][:same], tol)
+}
+
+// exportAndImport opens the page from a shared link, checks the page took
+// the link's prompt and settings (and that Copy link writes them back), lets
+// it run, exports the session, edits the prompt, and imports the exported
+// file through the file input.
 func exportAndImport(t *testing.T, page *rod.Page, log *browserLog, base, artifacts string, fail func(string, error)) {
 	t.Helper()
 	shared := strings.Replace(heedapp.SamplePrompt, "ball", "<!->ball<-!> & 100% #fun", 1)
 	want := sharelink.State{Prompt: shared, DeltaMid: 1.5, Temperature: 0, Seed: 3, MaxTokens: 6}
-	if err := page.Navigate(base + "/?shared#" + sharelink.Encode(want)); err != nil {
+	if err := visit(page, base+"/?shared#"+sharelink.Encode(want)); err != nil {
 		fail("open a shared link", err)
 	}
-	restored, err := waitFor(page, log, `() => {
-		const p = document.querySelector(".heed-model-panel");
-		if (!p || document.getElementById("app-wasm-loader") || p.dataset.state !== "loaded") return "";
+	if _, err := waitModelLoaded(page, log, defaultmodel.Name); err != nil {
+		fail("model after the shared link", err)
+	}
+	if _, err := waitAutoRun(page, log); err != nil {
+		fail("the shared prompt's run", err)
+	}
+	openSheet(t, page, log, "settings")
+	restored, err := page.Eval(`() => {
 		const v = (id) => document.getElementById(id).value;
-		return JSON.stringify([v("heed-prompt"), v("heed-delta-mid"), v("heed-max-tokens"), v("heed-seed")]);
+		return JSON.stringify([document.getElementById("heed-rendered").dataset.tagged, v("heed-delta-mid"), v("heed-max-tokens"), v("heed-seed")]);
 	}`)
 	if err != nil {
-		fail("restore from a shared link", err)
+		fail("read the restored settings", err)
 	}
+	closeSheets(t, page)
 	var fields []string
-	if err := json.Unmarshal([]byte(restored), &fields); err != nil {
+	if err := json.Unmarshal([]byte(restored.Value.Str()), &fields); err != nil {
 		t.Fatal(err)
 	}
 	if w := []string{shared, "1.5", "6", "3"}; !slices.Equal(fields, w) {
-		t.Errorf("editor (prompt, Δmid, tokens, seed) after opening the shared link: %q, want %q", fields, w)
+		t.Errorf("page (prompt, Δmid, tokens, seed) after opening the shared link: %q, want %q", fields, w)
 	}
+	clickOn(t, page, "#heed-tab-session", fail)
 	clickOn(t, page, ".heed-copy-link", fail)
 	hash, err := waitFor(page, log, `() => document.querySelector(".heed-link") ? location.hash : ""`)
 	if err != nil {
@@ -478,16 +467,10 @@ func exportAndImport(t *testing.T, page *rod.Page, log *browserLog, base, artifa
 	if got, ok, err := sharelink.Decode(hash, sharelink.State{}); err != nil || !ok || got != want {
 		t.Errorf("Copy link wrote %q = %+v (%v), want %+v", hash, got, err, want)
 	}
-
-	clickOn(t, page, ".heed-generate", fail)
-	ids, err := waitFor(page, log, `() => {
-		const cols = [...document.querySelectorAll(".heed-generation .heed-column")];
-		if (document.querySelector(".heed-generation").dataset.running !== "false") return "";
-		if (cols.length !== 2 || cols.some((c) => c.dataset.done !== "true")) return "";
-		return JSON.stringify(cols.map((c) => [...c.querySelectorAll(".heed-out-tok")].map((s) => s.dataset.id).join(" ")));
-	}`)
+	ids, err := page.Eval(`() => JSON.stringify([...document.querySelectorAll(".heed-generation .heed-column")].map((c) =>
+		[...c.querySelectorAll(".heed-out-tok[data-id]")].map((s) => s.dataset.id).join(" ")))`)
 	if err != nil {
-		fail("generate before export", err)
+		fail("read the outputs", err)
 	}
 	clickOn(t, page, ".heed-export", fail)
 	exported, err := waitFor(page, log, `() => document.querySelector(".heed-export-json").textContent ||
@@ -503,18 +486,18 @@ func exportAndImport(t *testing.T, page *rod.Page, log *browserLog, base, artifa
 	for _, o := range s.Outputs {
 		savedIDs = append(savedIDs, strings.Trim(fmt.Sprint(o.IDs), "[]"))
 	}
-	if w, _ := json.Marshal(savedIDs); s.Prompt != shared || s.DeltaMid != 1.5 || s.Settings.MaxTokens != 6 || string(w) != ids ||
+	if w, _ := json.Marshal(savedIDs); s.Prompt != shared || s.DeltaMid != 1.5 || s.Settings.MaxTokens != 6 || string(w) != ids.Value.Str() ||
 		s.Model.Name != defaultmodel.Name || len(s.Model.SHA256) != 64 {
 		t.Errorf("exported session: prompt %q, Δmid %v, settings %+v, model %+v, outputs %s; page outputs %s",
-			s.Prompt, s.DeltaMid, s.Settings, s.Model, w, ids)
+			s.Prompt, s.DeltaMid, s.Settings, s.Model, w, ids.Value.Str())
 	}
 	file := filepath.Join(t.TempDir(), "heed-session.json")
 	if err := os.WriteFile(file, []byte(exported), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
+	clickOn(t, page, ".heed-source-toggle", fail)
 	setInput(t, page, "#heed-prompt", "Something else entirely.", fail)
-	setInput(t, page, "#heed-delta-mid", "2", fail)
 	in, err := page.Element("#heed-import-file")
 	if err != nil {
 		fail("find the file input", err)
@@ -528,8 +511,8 @@ func exportAndImport(t *testing.T, page *rod.Page, log *browserLog, base, artifa
 		const outs = [...document.querySelectorAll(".heed-imported-output")];
 		if (outs.length === 0) return "";
 		return JSON.stringify({
-			prompt: document.getElementById("heed-prompt").value,
-			delta: document.getElementById("heed-delta-mid").value,
+			prompt: document.getElementById("heed-rendered").dataset.tagged,
+			source: document.getElementById("heed-prompt").value,
 			texts: outs.map((o) => o.querySelector(".heed-output").textContent),
 			mismatch: !!document.querySelector(".heed-model-mismatch"),
 		});
@@ -538,22 +521,22 @@ func exportAndImport(t *testing.T, page *rod.Page, log *browserLog, base, artifa
 		fail("import", errorOr(err, imported))
 	}
 	var got struct {
-		Prompt, Delta string
-		Texts         []string
-		Mismatch      bool
+		Prompt, Source string
+		Texts          []string
+		Mismatch       bool
 	}
 	if err := json.Unmarshal([]byte(imported), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Prompt != shared || got.Delta != "1.5" || len(got.Texts) != len(s.Outputs) || got.Mismatch {
-		t.Errorf("after import: %+v; want prompt %q, Δmid 1.5, %d outputs, no model mismatch", got, shared, len(s.Outputs))
+	if got.Prompt != shared || got.Source != shared || len(got.Texts) != len(s.Outputs) || got.Mismatch {
+		t.Errorf("after import: %+v; want prompt %q, %d outputs, no model mismatch", got, shared, len(s.Outputs))
 	}
 	for i, o := range s.Outputs {
 		if i < len(got.Texts) && got.Texts[i] != o.Text {
 			t.Errorf("imported %s output %q, exported %q", o.Side, got.Texts[i], o.Text)
 		}
 	}
-	shot(t, page, artifacts, "7-imported")
+	shot(t, page, artifacts, "9-imported")
 }
 
 // syntheticModel is a second model in the test's models directory;
@@ -602,12 +585,22 @@ func nativeInfluence(t *testing.T, path, tagged string) []influence.Track {
 type native struct {
 	m   *model.Model
 	tok *tokenizer.Tokenizer
+	s   *session.Session
 }
 
 func nativeModel(t *testing.T, path string) native {
 	t.Helper()
-	l := testmodel.Load(t, path, nil)
-	return native{m: l.Model, tok: l.Tok}
+	b, err := session.Open(context.Background(), session.CPU, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := session.OpenFile(path, b, nil)
+	if err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return native{m: s.Model(), tok: s.Tokenizer(), s: s}
 }
 
 func (n native) prompt(t *testing.T, tagged string, spans ...guide.RuneSpan) *prompt.Prompt {
@@ -689,6 +682,17 @@ func setInput(t *testing.T, page *rod.Page, selector, value string, fail func(st
 		fail("type into "+selector, err)
 	}
 }
+
+// setViewport sizes the page's window.
+func setViewport(t *testing.T, page *rod.Page, width, height int) {
+	t.Helper()
+	if err := page.SetViewport(&proto.EmulationSetDeviceMetricsOverride{Width: width, Height: height, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// jsonInto decodes a JSON answer from the page.
+func jsonInto(raw string, v any) error { return json.Unmarshal([]byte(raw), v) }
 
 // clickOn clicks the element matching selector once it is enabled.
 func clickOn(t *testing.T, page *rod.Page, selector string, fail func(string, error)) {

@@ -145,27 +145,27 @@ func TestChartsInBrowser(t *testing.T) {
 	if _, err := page.EvalOnNewDocument(captureDownloads); err != nil {
 		t.Fatal(err)
 	}
-	if err := page.Navigate(base + "/"); err != nil {
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "charts-failed-")
-	backend, err := waitFor(page, log, `() => {
-		const p = document.querySelector(".heed-model-panel");
-		if (!p || document.getElementById("app-wasm-loader")) return "";
-		if (p.dataset.state === "error") return "error: " + p.innerText;
-		return p.dataset.state === "loaded" ? document.querySelector(".heed-card").dataset.backend : "";
-	}`)
-	if err != nil || strings.HasPrefix(backend, "error") {
-		fail("model load", errorOr(err, backend))
+	backend, err := waitModelLoaded(page, log, defaultmodel.Name)
+	if err != nil {
+		fail("model load", err)
+	}
+	if _, err := waitAutoRun(page, log); err != nil {
+		fail("the sample's run", err)
 	}
 	tol := influenceTolerance(backend)
 	t.Logf("backend %s", backend)
 
 	// 1. Influence on the sample prompt: the charts hold the native numbers.
+	// The chart library loads when the charts tab first draws.
+	clickOn(t, page, "#heed-tab-charts", fail)
 	clickOn(t, page, ".heed-measure", fail)
 	raw, err := waitFor(page, log, `() => {
 		if (document.querySelector(".heed-influence").dataset.running !== "false") return "";
-		const get = (id) => { const el = document.getElementById(id); return el && echarts.getInstanceByDom(el); };
+		const get = (id) => { const el = document.getElementById(id); return el && globalThis.echarts && echarts.getInstanceByDom(el); };
 		const lines = get("heed-chart-infl-0"), bars = get("heed-chart-scalar-0");
 		if (!lines || !bars) return "";
 		const series = (c) => c.getOption().series.map((s) => ({name: s.name, data: s.data}));
@@ -302,6 +302,7 @@ func TestChartsInBrowser(t *testing.T) {
 	t.Logf("largest |page − native| Influence difference in charts and exports: %.3g (tolerance %.3g)", worst, tol)
 
 	// 3. Δ sweep: ECharts draws the table's points; the SVG is only a fallback.
+	clickOn(t, page, "#heed-tab-sweep", fail)
 	setInput(t, page, "#heed-sweep-deltas", "-1, 0, 1, 3", fail)
 	clickOn(t, page, ".heed-sweep-run", fail)
 	raw, err = waitFor(page, log, `() => {
@@ -346,16 +347,12 @@ func TestChartsInBrowser(t *testing.T) {
 	shot(t, page, artifacts, "charts-3-sweep")
 
 	// 4. A 4,000-token prompt on the long-context model.
+	openSheet(t, page, log, "model")
 	clickOn(t, page, `.heed-load[aria-label="Load `+longModel+`"]`, fail)
-	card, err := waitFor(page, log, `() => {
-		const p = document.querySelector(".heed-model-panel");
-		if (p.dataset.state === "error") return "error: " + p.innerText;
-		const c = document.querySelector(".heed-card");
-		return p.dataset.state === "loaded" && c && c.innerText.includes("`+longModel+`") ? "ok" : "";
-	}`)
-	if err != nil || card != "ok" {
-		fail("load the long-context model", errorOr(err, card))
+	if _, err := waitModelLoaded(page, log, longModel); err != nil {
+		fail("load the long-context model", err)
 	}
+	closeSheets(t, page)
 	n := nativeModel(t, longPath)
 	filler := " and then the little dog ran over the green hill to see the sea."
 	head := "Once upon a time <!!->the cat<-!!> sat by the door"
@@ -374,13 +371,23 @@ func TestChartsInBrowser(t *testing.T) {
 	}
 	long := head + strings.Repeat(filler, hi)
 	nTokens := len(n.prompt(t, long).IDs)
-	setInput(t, page, "#heed-prompt", long, fail)
-	if _, err := waitFor(page, log, `() => document.querySelectorAll(".heed-calib-span").length === 1 &&
-		!document.querySelector(".heed-measure").disabled ? "y" : ""`); err != nil {
+	clickOn(t, page, ".heed-source-toggle", fail)
+	// Typed in one input event: typing 4,000 tokens key by key would
+	// tokenise the prompt at every key.
+	if _, err := page.MustElement("#heed-prompt").Eval(`function (v) {
+		this.value = v;
+		this.dispatchEvent(new Event("input", {bubbles: true}));
+	}`, long); err != nil {
+		fail("type the long prompt", err)
+	}
+	clickOn(t, page, "#heed-tab-calibrate", fail)
+	if _, err := waitFor(page, log, `(n) => document.querySelectorAll(".heed-calib-span").length === 1 &&
+		document.querySelector(".heed-token-count") && document.querySelector(".heed-token-count").innerText.startsWith(n + " tokens") ? "y" : ""`, nTokens); err != nil {
 		fail("long prompt", err)
 	}
 
 	// 4a. Stop ends a measurement: no result, the page says so.
+	clickOn(t, page, "#heed-tab-charts", fail)
 	clickOn(t, page, ".heed-measure", fail)
 	clickOn(t, page, ".heed-measure-stop", fail)
 	stopped, err := waitFor(page, log, `() => document.querySelector(".heed-influence").dataset.running === "false" ?
@@ -393,6 +400,7 @@ func TestChartsInBrowser(t *testing.T) {
 	}
 
 	// 4b. Stop ends a calibration.
+	clickOn(t, page, "#heed-tab-calibrate", fail)
 	clickOn(t, page, `.heed-calib-span[data-span="0"] .heed-calib-run`, fail)
 	clickOn(t, page, ".heed-calib-stop", fail)
 	stopped, err = waitFor(page, log, `() => {
@@ -412,6 +420,7 @@ func TestChartsInBrowser(t *testing.T) {
 	// timed in the page from the change event to the next frame after the
 	// strip shows the new layer.
 	started := time.Now()
+	clickOn(t, page, "#heed-tab-charts", fail)
 	clickOn(t, page, ".heed-measure", fail)
 	got, err := waitFor(page, log, `() => {
 		const h = document.querySelector(".heed-track .heed-heatmap");
@@ -488,7 +497,7 @@ func TestChartsInBrowser(t *testing.T) {
 	if !strings.Contains(readout, "Influence") || !strings.Contains(readout, "layer 0") {
 		t.Errorf("hover readout %q", readout)
 	}
-	strip, err := page.Element(".heed-strip")
+	strip, err := page.Element(".heed-track .heed-strip")
 	if err != nil {
 		fail("find the strip", err)
 	}
@@ -503,9 +512,5 @@ func TestChartsInBrowser(t *testing.T) {
 	}
 	shot(t, page, artifacts, "charts-4-long-heatmap")
 
-	log.mu.Lock()
-	defer log.mu.Unlock()
-	if len(log.problems) > 0 {
-		t.Errorf("browser reported problems:\n%s", strings.Join(log.problems, "\n"))
-	}
+	checkProblems(t, log)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,10 +22,10 @@ import (
 	"heed/internal/server"
 )
 
-// webDir is a web directory built for the tests: the committed files of web/
+// testWebDir is a web directory built for the tests: the committed files of web/
 // plus app.wasm compiled from this package and its precompressed siblings.
 // serveBin is this command built natively.
-var webDir, serveBin string
+var testWebDir, serveBin string
 
 func TestMain(m *testing.M) {
 	heedapp.Register()
@@ -33,8 +34,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	webDir = filepath.Join(dir, "web")
-	if err := buildWeb(webDir); err != nil {
+	testWebDir = filepath.Join(dir, "web")
+	if err := buildWeb(testWebDir); err != nil {
 		fmt.Fprintln(os.Stderr, "building the web directory:", err)
 		os.RemoveAll(dir)
 		os.Exit(1)
@@ -62,7 +63,7 @@ func buildWeb(dir string) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.Type().IsRegular() || strings.HasPrefix(name, "app.wasm") || name == "README.md" {
+		if !e.Type().IsRegular() || strings.HasPrefix(name, "app.wasm") || strings.HasPrefix(name, "engine.wasm") || name == "README.md" {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join("../../web", name))
@@ -73,13 +74,18 @@ func buildWeb(dir string) error {
 			return err
 		}
 	}
-	wasm := filepath.Join(dir, "app.wasm")
-	cmd := exec.Command(goBin(), "build", "-trimpath", "-o", wasm, ".")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build (js/wasm): %v\n%s", err, out)
+	for _, b := range []struct{ out, pkg string }{{"app.wasm", "."}, {"engine.wasm", "../worker"}} {
+		wasm := filepath.Join(dir, b.out)
+		cmd := exec.Command(goBin(), "build", "-trimpath", "-o", wasm, b.pkg)
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build (js/wasm) %s: %v\n%s", b.pkg, err, out)
+		}
+		if err := server.Precompress(wasm); err != nil {
+			return err
+		}
 	}
-	return server.Precompress(wasm)
+	return nil
 }
 
 // goBin is the go command on PATH, as the tests are run by it.
@@ -109,7 +115,7 @@ func started(t *testing.T, models string) (base string, stop func() error) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-addr", "127.0.0.1:0", "-web", webDir, "-models", models, "-fetch-default=false"}, pw, io.Discard)
+		err := run(ctx, []string{"-addr", "127.0.0.1:0", "-web", testWebDir, "-models", models, "-fetch-default=false"}, pw, io.Discard)
 		pw.Close()
 		done <- err
 	}()
@@ -190,7 +196,7 @@ func TestFlagErrors(t *testing.T) {
 func TestSignalsStopGracefully(t *testing.T) {
 	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(serveBin, "-addr", "127.0.0.1:0", "-web", webDir, "-models", modelsDir(t), "-fetch-default=false")
+			cmd := exec.Command(serveBin, "-addr", "127.0.0.1:0", "-web", testWebDir, "-models", modelsDir(t), "-fetch-default=false")
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			stdout, err := cmd.StdoutPipe()
@@ -228,5 +234,92 @@ func TestSignalsStopGracefully(t *testing.T) {
 				t.Errorf("no request log line in:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+// TestServeFromAnyDirectory starts the built command in an empty directory
+// with no flags but the address, as someone who copied bin/ elsewhere
+// would: it finds its web directory beside the binary, fetches the default
+// model into the download cache (not into any models directory), serves it
+// as the default, and the first paint holds the sample's run.
+func TestServeFromAnyDirectory(t *testing.T) {
+	cwd, cache := t.TempDir(), t.TempDir()
+	cmd := exec.Command(serveBin, "-addr", "127.0.0.1:0")
+	cmd.Dir = cwd
+	cmd.Env = append(os.Environ(), "HEED_CACHE_DIR="+cache)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL printed: %v; stderr:\n%s", err, stderr.String())
+	}
+	base := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(line), "heed: serving "), "/")
+	get := func(path string) []byte {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s", path, resp.Status)
+		}
+		return b
+	}
+	list := string(get("/api/models"))
+	if !strings.Contains(list, `"name":"`+defaultmodel.Name+`"`) || !strings.Contains(list, `"default":true`) ||
+		!strings.Contains(list, defaultmodel.SHA256) {
+		t.Errorf("model list from an empty directory: %s", list)
+	}
+	if b := get("/models/" + defaultmodel.Name); len(b) != 1185376 {
+		t.Errorf("default model: %d bytes", len(b))
+	}
+	if page := string(get("/")); !strings.Contains(page, "computed by the server on "+defaultmodel.Name) || !strings.Contains(page, "heed-out-tok") {
+		t.Errorf("the first paint lacks the sample's run")
+	}
+	if entries, _ := os.ReadDir(cwd); len(entries) != 0 {
+		t.Errorf("serve wrote into its working directory: %v", entries)
+	}
+	if err := defaultmodel.Verify(filepath.Join(cache, defaultmodel.Name)); err != nil {
+		t.Errorf("default model not in the cache: %v", err)
+	}
+}
+
+// TestPageWasmHoldsNoModelCode pins the split between the page and its
+// engine worker: the page's wasm (this command for js/wasm) imports none of
+// the packages that run a model, so its thread cannot run model math.
+func TestPageWasmHoldsNoModelCode(t *testing.T) {
+	cmd := exec.Command(goBin(), "list", "-deps", ".")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := strings.Fields(string(out))
+	for _, p := range []string{"heed/engine/model", "heed/engine/cpu", "heed/engine/webgpu", "heed/engine/generate",
+		"heed/engine/influence", "heed/engine/session", "heed/app/worker", "github.com/cogentcore/webgpu/wgpu"} {
+		if slices.Contains(deps, p) {
+			t.Errorf("the page's wasm imports %s", p)
+		}
+	}
+	cmd = exec.Command(goBin(), "list", "-deps", "../worker")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err = cmd.Output(); err != nil {
+		t.Fatal(err)
+	}
+	if deps := strings.Fields(string(out)); !slices.Contains(deps, "heed/engine/session") || slices.Contains(deps, "github.com/maxence-charriere/go-app/v10/pkg/app") {
+		t.Error("the engine worker's wasm should hold the session layer and no page code")
 	}
 }

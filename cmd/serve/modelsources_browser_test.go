@@ -9,12 +9,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/go-rod/rod"
 )
 
 // TestModelSourcesInBrowser loads models in headless Chromium from
@@ -45,12 +42,20 @@ func TestModelSourcesInBrowser(t *testing.T) {
 	// The browser reports the refused cross-origin and whole-file reads the test provokes.
 	log.expect("/nocors/")
 	log.expect("/norange/")
-	if err := page.Navigate(base + "/"); err != nil {
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "sources-failed-")
-	if card, err := waitModelLoaded(page, log, "stories260K.gguf"); err != nil {
-		fail("default model", errorOr(err, card))
+	if _, err := waitModelLoaded(page, log, "stories260K.gguf"); err != nil {
+		fail("default model", err)
+	}
+	if _, err := waitAutoRun(page, log); err != nil {
+		fail("the sample's run", err)
+	}
+	openSheet(t, page, log, "model")
+	card := func() string {
+		c, _ := page.Eval(`() => (document.querySelector(".heed-card") || {}).innerText || ""`)
+		return c.Value.Str()
 	}
 
 	// 1. A file chosen in the file input loads like a server model.
@@ -62,13 +67,12 @@ func TestModelSourcesInBrowser(t *testing.T) {
 	if err := input.SetFiles([]string{filepath.Join(files, syntheticModel)}); err != nil {
 		fail("choose a file", err)
 	}
-	card, err := waitModelLoaded(page, log, syntheticModel)
-	if err != nil {
-		fail("load a chosen file", errorOr(err, card))
+	if _, err := waitModelLoaded(page, log, syntheticModel); err != nil {
+		fail("load a chosen file", err)
 	}
 	t.Logf("chosen file loaded in %s", time.Since(start).Round(time.Millisecond))
-	if !strings.Contains(card, "Q8_0") {
-		t.Errorf("card of the chosen Q8_0 file:\n%s", card)
+	if c := card(); !strings.Contains(c, "Q8_0") {
+		t.Errorf("card of the chosen Q8_0 file:\n%s", c)
 	}
 	shot(t, page, artifacts, "sources-1-file")
 
@@ -100,8 +104,8 @@ func TestModelSourcesInBrowser(t *testing.T) {
 		new DragEvent("drop", {dataTransfer: globalThis.heedTestDrop, bubbles: true, cancelable: true}))`); err != nil {
 		fail("drop a file", err)
 	}
-	if card, err := waitModelLoaded(page, log, "dropped.gguf"); err != nil {
-		fail("load a dropped file", errorOr(err, card))
+	if _, err := waitModelLoaded(page, log, "dropped.gguf"); err != nil {
+		fail("load a dropped file", err)
 	}
 	if drop, _ := page.Eval(`() => document.querySelector(".heed-model-panel").dataset.drop`); drop.Value.Str() != "none" {
 		t.Errorf("after the drop, data-drop = %q, want none", drop.Value.Str())
@@ -115,8 +119,8 @@ func TestModelSourcesInBrowser(t *testing.T) {
 		clickOn(t, page, ".heed-url-load", fail)
 	}
 	loadURL(remote + "/cors/remote.gguf")
-	if card, err := waitModelLoaded(page, log, "remote.gguf"); err != nil {
-		fail("load from a URL", errorOr(err, card))
+	if _, err := waitModelLoaded(page, log, "remote.gguf"); err != nil {
+		fail("load from a URL", err)
 	}
 	shot(t, page, artifacts, "sources-5-url")
 
@@ -132,11 +136,7 @@ func TestModelSourcesInBrowser(t *testing.T) {
 		shot(t, page, artifacts, "sources-6-url-"+strings.Split(tc.path, "/")[1])
 	}
 
-	log.mu.Lock()
-	defer log.mu.Unlock()
-	if len(log.problems) > 0 {
-		t.Errorf("browser reported problems:\n%s", strings.Join(log.problems, "\n"))
-	}
+	checkProblems(t, log)
 }
 
 // modelHost serves model on another loopback port, as a model host would:
@@ -168,33 +168,4 @@ func modelHost(t *testing.T, model []byte) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-// waitModelLoaded waits until the model panel shows name loaded and returns
-// its card's text; an error about name ends the wait with the error's text
-// (an earlier error, about another file, is still on the panel until the
-// load starts).
-func waitModelLoaded(page *rod.Page, log *browserLog, name string) (string, error) {
-	card, err := waitFor(page, log, `() => {
-		const p = document.querySelector(".heed-model-panel");
-		if (!p || document.getElementById("app-wasm-loader")) return "";
-		const alert = p.dataset.state === "error" && p.querySelector("[role=alert]");
-		if (alert && alert.innerText.includes(`+strconv.Quote(name)+`)) return "error: " + alert.innerText;
-		const c = document.querySelector(".heed-card");
-		return p.dataset.state === "loaded" && c && c.innerText.includes(`+strconv.Quote(name)+`) ? c.innerText : "";
-	}`)
-	if err == nil && strings.HasPrefix(card, "error: ") {
-		return card, &pageError{card}
-	}
-	return card, err
-}
-
-// waitLoadError waits for a model panel error that mentions about (so that
-// an earlier error does not count) and returns its text.
-func waitLoadError(page *rod.Page, log *browserLog, about string) (string, error) {
-	return waitFor(page, log, `() => {
-		const p = document.querySelector(".heed-model-panel");
-		const a = p && p.dataset.state === "error" && p.querySelector("[role=alert]");
-		return a && a.innerText.includes(`+strconv.Quote(about)+`) ? a.innerText : "";
-	}`)
 }

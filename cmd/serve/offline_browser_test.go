@@ -5,28 +5,34 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/go-rod/rod/lib/input"
 )
 
 // TestOfflineWithKeptModel drives the installable, offline page in headless
 // Chromium: once the service worker controls the page, the default model is
 // kept on the device (Origin Private File System); with the server stopped
-// the page still starts from the worker's cache, says in words that the
-// server's list is out of reach, loads the kept model from storage and
-// generates tokens with it; deleting the kept model empties the list.
-// Screenshots of each step go to $HEED_ARTIFACTS.
+// the page still starts from the worker's cache (the engine worker's script
+// and wasm included), says in words that the server's list is out of reach,
+// loads the kept model from storage and generates tokens with it; the
+// gallery and presentation mode work there too; deleting the kept model
+// empties the list. Screenshots of each step go to $HEED_ARTIFACTS.
 func TestOfflineWithKeptModel(t *testing.T) {
 	needChromium(t)
 	artifacts := artifactsDir(t)
 	base, stop := started(t, modelsDir(t))
 	page, log := openPage(t, false)
 	log.expect(noAdapterWarning)
-	if err := page.Navigate(base + "/"); err != nil {
+	if err := visit(page, base+"/"); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	fail := failer(t, page, log, artifacts, "offline-failed-")
 	const model = "stories260K.gguf"
-	if card, err := waitModelLoaded(page, log, model); err != nil {
-		fail("default model", errorOr(err, card))
+	if _, err := waitModelLoaded(page, log, model); err != nil {
+		fail("default model", err)
+	}
+	if _, err := waitAutoRun(page, log); err != nil {
+		fail("the sample's run", err)
 	}
 	// go-app's worker claims the page once installed, and installing fills its cache.
 	if _, err := waitFor(page, log, `() => navigator.serviceWorker.controller ? "controlled" : ""`); err != nil {
@@ -35,7 +41,8 @@ func TestOfflineWithKeptModel(t *testing.T) {
 	shot(t, page, artifacts, "offline-1-online")
 
 	// 1. Keep the loaded model on the device.
-	clickOn(t, page, `.heed-keep[aria-label="Keep `+model+` offline"]`, fail)
+	openSheet(t, page, log, "model")
+	clickOn(t, page, `.heed-keep[aria-label="Keep offline: `+model+`"]`, fail)
 	kept, err := waitFor(page, log, `() => {
 		const err = document.querySelector(".heed-kept-error");
 		if (err) return "error: " + err.innerText;
@@ -58,9 +65,10 @@ func TestOfflineWithKeptModel(t *testing.T) {
 	// Requests to the stopped server (the model list) fail by design.
 	log.expect("/api/models")
 	log.expect("net::ERR_CONNECTION_REFUSED")
-	if err := page.Reload(); err != nil {
+	if err := reload(page); err != nil {
 		fail("reload", err)
 	}
+	openSheet(t, page, log, "model")
 	offline, err := waitFor(page, log, `() => {
 		if (document.getElementById("app-wasm-loader")) return "";
 		const e = document.querySelector(".heed-list-error");
@@ -76,34 +84,55 @@ func TestOfflineWithKeptModel(t *testing.T) {
 
 	// 3. The kept model loads from storage and generates.
 	clickOn(t, page, `.heed-kept-load[aria-label="Load kept `+model+`"]`, fail)
-	if card, err := waitModelLoaded(page, log, model); err != nil {
-		fail("load the kept model", errorOr(err, card))
+	if _, err := waitModelLoaded(page, log, model); err != nil {
+		fail("load the kept model", err)
 	}
-	setInput(t, page, "#heed-max-tokens", "8", fail)
-	clickOn(t, page, ".heed-generate", fail)
-	out, err := waitFor(page, log, `() => {
-		const cols = [...document.querySelectorAll(".heed-column")];
-		if (document.querySelector(".heed-generation").dataset.running !== "false") return "";
-		if (cols.length !== 2 || cols.some((c) => c.dataset.done !== "true")) return "";
-		const e = document.querySelector(".heed-gen-error");
-		return e ? "error: " + e.innerText : String(document.querySelectorAll(".heed-out-tok").length);
-	}`)
-	if err != nil || strings.HasPrefix(out, "error") || out == "0" {
-		fail("generate offline", errorOr(err, "tokens: "+out))
+	closeSheets(t, page)
+	generate(t, page, log, fail)
+	out, err := waitRun(page, log)
+	if err != nil || out.Error != "" || len(out.Texts) != 2 || out.Texts[0] == "" {
+		fail("generate offline", errorOr(err, out.Error))
 	}
-	t.Logf("offline generation: %s tokens", out)
 	shot(t, page, artifacts, "offline-4-generated")
 
-	// 4. Deleting the kept model empties the list.
+	// 4. The gallery and presentation mode, offline: an example runs from
+	// the gallery; presentation mode steps to the next one with →.
+	openSheet(t, page, log, "gallery")
+	clickOn(t, page, `.heed-example[data-id="mention/22"] .heed-example-run`, fail)
+	ex, err := waitFor(page, log, `() => document.getElementById("heed-rendered").dataset.tagged.includes("cow") ? "y" : ""`)
+	if err != nil || ex == "" {
+		fail("gallery example", err)
+	}
+	if out, err = waitRun(page, log); err != nil || out.Error != "" || !strings.Contains(strings.ToLower(out.Texts[0]), "cow") {
+		t.Errorf("the cow example offline: %+v (%v); want the cow back with GUIDE", out, err)
+	}
+	clickOn(t, page, ".heed-open-present", fail)
+	if _, err := waitFor(page, log, `() => document.querySelector(".heed-shell").dataset.presenting === "true" ? "y" : ""`); err != nil {
+		fail("presentation mode", err)
+	}
+	if err := page.Keyboard.Type(input.ArrowRight); err != nil {
+		fail("next example", err)
+	}
+	if _, err := waitFor(page, log, `() => document.querySelector(".heed-present-title").innerText.includes("3 / 8") ? "y" : ""`); err != nil {
+		fail("next example in presentation mode", err)
+	}
+	if out, err = waitRun(page, log); err != nil || out.Error != "" {
+		t.Errorf("presentation run offline: %+v (%v)", out, err)
+	}
+	shot(t, page, artifacts, "offline-5-presenting")
+	if err := page.Keyboard.Type(input.Escape); err != nil {
+		fail("leave presentation mode", err)
+	}
+	if _, err := waitFor(page, log, `() => document.querySelector(".heed-shell").dataset.presenting === "false" ? "y" : ""`); err != nil {
+		fail("leave presentation mode", err)
+	}
+
+	// 5. Deleting the kept model empties the list.
+	openSheet(t, page, log, "model")
 	clickOn(t, page, `.heed-kept-delete[aria-label="Delete kept `+model+`"]`, fail)
 	if _, err := waitFor(page, log, `() => document.querySelector(".heed-kept-empty") && !document.querySelector(".heed-kept-model") ? "empty" : ""`); err != nil {
 		fail("delete the kept model", err)
 	}
-	shot(t, page, artifacts, "offline-5-deleted")
-
-	log.mu.Lock()
-	defer log.mu.Unlock()
-	if len(log.problems) > 0 {
-		t.Errorf("browser reported problems:\n%s", strings.Join(log.problems, "\n"))
-	}
+	shot(t, page, artifacts, "offline-6-deleted")
+	checkProblems(t, log)
 }

@@ -55,6 +55,37 @@ func Ensure(dir string) (string, error) {
 	return dst, verify(dst)
 }
 
+// CacheEnv names the directory Cached keeps the default model in, when set.
+const CacheEnv = "HEED_CACHE_DIR"
+
+// CacheDir is where the default model is kept for a server whose models
+// directory lacks it: $HEED_CACHE_DIR, else heed/models in the user's cache
+// directory (~/.cache on Linux).
+func CacheDir() (string, error) {
+	if d := os.Getenv(CacheEnv); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("default model cache: %w (set %s)", err, CacheEnv)
+	}
+	return filepath.Join(d, "heed", "models"), nil
+}
+
+// Cached returns the path of the default model in CacheDir, fetching and
+// verifying it as Ensure does: a server uses it without writing into the
+// models directory it was given.
+func Cached() (string, error) {
+	dir, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	return Ensure(dir)
+}
+
+// Verify checks the file at path is the default model (its sha256).
+func Verify(path string) error { return verify(path) }
+
 // ForTest returns the path of the default model in the repository's models/
 // directory, fetching it if needed. A test that needs the model fails (never
 // skips) when it cannot be had, so CI cannot pass without exercising it.

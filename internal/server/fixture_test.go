@@ -24,7 +24,7 @@ const secret = "HEED-SECRET-7f3a9c"
 //
 //	dir/secret.txt                 outside both roots
 //	dir/web/app.wasm (+.gz, .br)   pattern bytes, precompressed
-//	dir/web/{wasm-global.js, heed.css, icon.svg, icon-192.png, icon-512.png, echarts.min.js}
+//	dir/web/{engine.wasm, engine-worker.js, start.js, heed.css, icon.svg, icon-192.png, icon-512.png, echarts.min.js}
 //	dir/web/sub/page.txt           nested asset
 //	dir/web/.hidden                never served
 //	dir/web/out.txt -> ../secret.txt
@@ -95,7 +95,7 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 	if err := Precompress(filepath.Join(f.web, wasmFile)); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{wasmGlobalFile, styleFile, iconSVG, icon192, icon512, echartsFile} {
+	for _, name := range []string{engineFile, workerFile, startFile, styleFile, iconSVG, icon192, icon512, echartsFile} {
 		writeFile(t, filepath.Join(f.web, name), []byte("/* "+name+" */\n"))
 	}
 	writeFile(t, filepath.Join(f.web, "sub", "page.txt"), []byte("nested asset\n"))

@@ -14,7 +14,12 @@ func readHeader(root *os.Root, name string) (arch, quant string, err error) {
 		return "", "", err
 	}
 	defer f.Close()
-	g, err := gguf.Read(f, fi.Size())
+	return readHeaderFrom(f, fi.Size())
+}
+
+// readHeaderFrom parses the GGUF header of the size-byte file f.
+func readHeaderFrom(f *os.File, size int64) (arch, quant string, err error) {
+	g, err := gguf.Read(f, size)
 	if err != nil {
 		return "", "", err
 	}

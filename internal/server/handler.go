@@ -10,7 +10,7 @@ import (
 )
 
 // ContentSecurityPolicy is what go-app pages need and nothing more: scripts
-// only from this origin (go-app's loader, wasm_exec.js, web/wasm-global.js; no
+// only from this origin (go-app's loader, wasm_exec.js, web/start.js; no
 // inline script), WebAssembly compilation ('wasm-unsafe-eval', not
 // 'unsafe-eval'), styles from this origin, fetches (API, models, the wasm) to
 // this origin, and go-app's service worker and manifest.
@@ -95,7 +95,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case proxied[p]:
 		h.assets.serve(w, r, p[1:])
 	default:
-		h.app.ServeHTTP(w, r)
+		fw := &pageFix{ResponseWriter: w}
+		h.app.ServeHTTP(fw, r)
+		fw.finish()
 	}
 }
 

@@ -17,6 +17,24 @@ import (
 	"heed/internal/server/api"
 )
 
+// openFile opens the regular file at path (a file AddFile named).
+func openFile(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, errNotRegular
+	}
+	return f, fi, nil
+}
+
+// emptyDir is an empty directory every server may read: a models root with
+// nothing in it.
+var emptyDir = sync.OnceValues(func() (string, error) { return os.MkdirTemp("", "heed-no-models-") })
+
 // ggufExt is the extension of the files /api/models lists.
 const ggufExt = ".gguf"
 
@@ -30,6 +48,40 @@ type Models struct {
 
 	mu      sync.Mutex
 	headers map[string]header // by file name
+
+	extra map[string]extraFile // files from elsewhere served under a name (AddFile)
+}
+
+// extraFile is a model file outside the directory, with its known digest.
+type extraFile struct {
+	path, sha256 string
+}
+
+// AddFile serves the file at path as name, unless the directory holds a
+// file of that name, which wins: the default model from the download cache
+// when the models directory has none. sha256 is its verified digest.
+func (m *Models) AddFile(name, path, sha256 string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.extra == nil {
+		m.extra = make(map[string]extraFile)
+	}
+	m.extra[name] = extraFile{path: path, sha256: sha256}
+}
+
+// extraFor is the file served as name from elsewhere, when the directory
+// has no such file.
+func (m *Models) extraFor(name string) (extraFile, bool) {
+	m.mu.Lock()
+	x, ok := m.extra[name]
+	m.mu.Unlock()
+	if !ok {
+		return extraFile{}, false
+	}
+	if fi, err := m.root.Stat(name); err == nil && fi.Mode().IsRegular() {
+		return extraFile{}, false
+	}
+	return x, true
 }
 
 // header is what /api/models reports from a GGUF header, valid while the file
@@ -45,6 +97,15 @@ type header struct {
 // OpenModels serves dir, marking defaultName (a file name, may be empty) as the
 // default model. Digests are computed in the background until Close.
 func OpenModels(dir, defaultName string, log *slog.Logger) (*Models, error) {
+	if dir == "" {
+		// No directory: an empty one stands in, so that only AddFile's
+		// files are served.
+		d, err := emptyDir()
+		if err != nil {
+			return nil, fmt.Errorf("models directory: %w", err)
+		}
+		dir = d
+	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("models directory: %w", err)
@@ -99,6 +160,35 @@ func (m *Models) List() ([]api.Model, error) {
 		})
 	}
 	m.sums.retain(listed)
+	m.mu.Lock()
+	names := make([]string, 0, len(m.extra))
+	for name := range m.extra {
+		names = append(names, name)
+	}
+	m.mu.Unlock()
+	for _, name := range names {
+		x, ok := m.extraFor(name)
+		if !ok || listed[name] {
+			continue
+		}
+		f, err := os.Open(x.path)
+		if err != nil {
+			continue
+		}
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			continue
+		}
+		md := api.Model{Name: name, Size: fi.Size(), SHA256: x.sha256, Default: name == m.defaultName}
+		if arch, quant, err := readHeaderFrom(f, fi.Size()); err != nil {
+			md.Error = "unreadable GGUF header"
+		} else {
+			md.Architecture, md.Quantization = arch, quant
+		}
+		f.Close()
+		models = append(models, md)
+	}
 	sort.Slice(models, func(i, j int) bool { return models[i].Name < models[j].Name })
 	return models, nil
 }
@@ -132,6 +222,9 @@ func (m *Models) header(name string, fi fs.FileInfo) header {
 // which is what If-Range needs to resume a download safely.
 func (m *Models) serve(w http.ResponseWriter, r *http.Request, name string) {
 	f, fi, err := openRegular(m.root, name)
+	if x, ok := m.extraFor(name); ok {
+		f, fi, err = openFile(x.path)
+	}
 	if err != nil {
 		notFound(w)
 		return

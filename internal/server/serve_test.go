@@ -316,7 +316,7 @@ func TestMIMETypes(t *testing.T) {
 	f := newFixture(t, Config{})
 	tests := []struct{ path, want string }{
 		{"/web/app.wasm", "application/wasm"},
-		{"/web/wasm-global.js", "text/javascript; charset=utf-8"},
+		{"/web/start.js", "text/javascript; charset=utf-8"},
 		{"/web/heed.css", "text/css; charset=utf-8"},
 		{"/web/icon.svg", "image/svg+xml"},
 		{"/web/icon-192.png", "image/png"},

@@ -20,8 +20,15 @@ import (
 // Config is what New needs; zero durations take the defaults below.
 type Config struct {
 	WebDir       string // go-app's static directory, holding app.wasm
-	ModelsDir    string // GGUF files
+	ModelsDir    string // GGUF files; "" for none (only DefaultModelFile)
 	DefaultModel string // file name in ModelsDir marked as the default
+	// DefaultModelFile, when set, is served as DefaultModel whenever
+	// ModelsDir has no file of that name (the download cache's copy), with
+	// its verified digest DefaultModelSHA256.
+	DefaultModelFile, DefaultModelSHA256 string
+	// FirstScreen is the sample's run as JSON (heed/app.FirstScreenJSON),
+	// passed to the page's client; "" for none.
+	FirstScreen string
 	// AllowedHosts limits the Host header (names or IPs, no port); empty
 	// allows any. A loopback server should allow only loopback names.
 	AllowedHosts []string
@@ -74,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := appHandler(assets)
+	page, err := appHandler(assets, cfg.FirstScreen, "")
 	if err != nil {
 		assets.Close()
 		return nil, err
@@ -83,6 +90,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		assets.Close()
 		return nil, err
+	}
+	if cfg.DefaultModelFile != "" {
+		models.AddFile(cfg.DefaultModel, cfg.DefaultModelFile, cfg.DefaultModelSHA256)
 	}
 	hosts := make(map[string]bool)
 	for _, h := range cfg.AllowedHosts {
