@@ -76,7 +76,7 @@ func buildWeb(dir string) error {
 	}
 	for _, b := range []struct{ out, pkg string }{{"app.wasm", "."}, {"engine.wasm", "../worker"}} {
 		wasm := filepath.Join(dir, b.out)
-		cmd := exec.Command(goBin(), "build", "-trimpath", "-o", wasm, b.pkg)
+		cmd := exec.Command(goBin(), "build", "-trimpath", "-ldflags=-s -w", "-o", wasm, b.pkg) // as the Makefile builds it
 		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build (js/wasm) %s: %v\n%s", b.pkg, err, out)
