@@ -93,7 +93,7 @@ func (v *ModelSheet) modelRow(md api.Model) goapp.UI {
 		goapp.Td().Text(quant),
 		goapp.Td().Body(goapp.Button().Class("heed-load").Type("button").
 			Disabled(busy || current || md.Error != "").
-			Aria("label", "Load "+md.Name).
+			Aria("label", label+" "+md.Name).
 			OnClick(func(ctx goapp.Context, e goapp.Event) { s.loadModel(s.serverSource(md.Name), nil) }, goapp.EventScope(md.Name)).
 			Text(label)),
 	)
