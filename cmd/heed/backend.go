@@ -79,8 +79,11 @@ func (b backends) open(backend string, threads int, stderr io.Writer) (model.Exe
 	return cpuExecutor(threads)
 }
 
+// cpuExecutor is the CPU executor with llama.cpp's 8-bit activations for
+// quantised weights (cpu.Options.Int8): about twice the speed of the f32
+// reference on CPUs with AVX-512 VNNI, and the same greedy tokens as llama.cpp.
 func cpuExecutor(threads int) (model.Executor, string, error) {
-	e := cpu.New(threads)
+	e := cpu.NewWith(cpu.Options{Threads: threads, Int8: true})
 	return e, fmt.Sprintf("cpu (%d threads)", e.Threads()), nil
 }
 

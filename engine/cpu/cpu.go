@@ -35,17 +35,54 @@ type Executor struct {
 	// The jobs of the running operation, reused so dispatch allocates nothing.
 	mm  matMulJob
 	att attentionJob
+
+	// The int8 path (int8.go): whether MatMul takes it, the running
+	// product's quantised activations and job, and per-worker decoded weight
+	// tiles, kernel outputs and minimum scratch.
+	int8    bool
+	qa      qacts
+	mi      i8Job
+	i8tiles []i8tile
+	i8out   [][16]float32
+	i8ms    [][]float32
+}
+
+// Options configure an executor.
+type Options struct {
+	// Threads is the number of worker threads (runtime.NumCPU() when <= 0).
+	Threads int
+	// Int8 multiplies Q8_0, Q5_0 and Q4_K weights with activations rounded
+	// to 8 bits, as llama.cpp does (int8.go), on CPUs with AVX-512 VNNI;
+	// other types, and other CPUs, take the f32 path. Off, the executor is
+	// the f32 reference: every weight times the f32 activation, the exact
+	// product of the stored tensor up to f32 rounding, which the WebGPU
+	// kernels and the executor conformance suite are checked against.
+	//
+	// Why an option and not the default: the reference must stay what
+	// New returns, because every test that compares another executor, or a
+	// model, with the CPU builds it with New; the command line, which wants
+	// speed and matches llama.cpp's greedy tokens either way, asks for Int8.
+	Int8 bool
 }
 
 // New returns an executor with the given number of worker threads
 // (runtime.NumCPU() when threads <= 0). Close releases the workers.
-func New(threads int) *Executor {
+func New(threads int) *Executor { return NewWith(Options{Threads: threads}) }
+
+// NewWith returns an executor configured by o. Close releases the workers.
+func NewWith(o Options) *Executor {
+	threads := o.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
 	return &Executor{pool: newPool(threads), rows: make([][]float32, threads), scores: make([][]float32, threads),
-		tiles: make([][]float32, threads), outs: make([][]float32, threads)}
+		tiles: make([][]float32, threads), outs: make([][]float32, threads),
+		int8: o.Int8, i8tiles: make([]i8tile, threads), i8out: make([][16]float32, threads), i8ms: make([][]float32, threads)}
 }
+
+// Int8 reports whether MatMul takes the int8 path where it applies
+// (Options.Int8 on a CPU with its kernels).
+func (e *Executor) Int8() bool { return e.int8 && useVNNI }
 
 // Threads is the size of the worker pool.
 func (e *Executor) Threads() int { return e.pool.size }

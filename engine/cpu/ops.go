@@ -55,6 +55,10 @@ func (e *Executor) RMSNorm(dst, x model.Buffer, gain model.Weight, n int, eps fl
 // each row once for a batch.
 func (e *Executor) MatMul(dst model.Buffer, w model.Weight, x model.Buffer, n int) {
 	W := w.(*weight)
+	if e.useInt8(W) {
+		e.matMulI8(W, data(x), data(dst), n)
+		return
+	}
 	e.mm = matMulJob{e: e, w: W, x: data(x), y: data(dst), n: n, tiled: n >= tiledMinTokens(W.typ)}
 	if span := xsumSpan(W.typ); span > 0 && hasVecDot(W.typ) && !e.mm.tiled {
 		// Q4_K and Q2_K apply each sub-block's minimum through the sums of x per span.
