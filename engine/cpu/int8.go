@@ -330,13 +330,14 @@ func hsum16(a *[16]float32) float32 {
 	return (r4[0] + r4[2]) + (r4[1] + r4[3])
 }
 
-// gemmI8Go is the portable gemmI8: out[4t+r] for tile rows r < 4 and tokens
-// t < 4 of the layout above (u, s, m: four rows; q, d, c, xm: four tokens).
-func gemmI8Go(u []uint8, s, m []float32, q []int8, d []float32, c []int32, xm []float32, out []float32, np, nm int) {
+// gemmI8Go is the portable gemmI8: for tile rows r < 4 and groups g of four
+// tokens t, y[(4g+t)·ystride + r] in the layout above (u, s, m: four rows; q,
+// d, c, xm: 4·groups tokens).
+func gemmI8Go(u []uint8, s, m []float32, q []int8, d []float32, c []int32, xm, y []float32, ystride, groups, np, nm int) {
 	L, S := 64*np, 16*np
-	for t := range 4 {
+	for t := range 4 * groups {
 		for r := range 4 {
-			out[4*t+r] = dotI8Go(u[r*L:], s[r*S:], m[r*nm:], q[t*L:], d[t*S:], c[t*S:], xm[t*nm:], np, nm)
+			y[t*ystride+r] = dotI8Go(u[r*L:], s[r*S:], m[r*nm:], q[t*L:], d[t*S:], c[t*S:], xm[t*nm:], np, nm)
 		}
 	}
 }
@@ -425,8 +426,17 @@ func (j *i8Job) do(k, lo, hi int) {
 			r := tr * i8Rows
 			m := min(i8Rows, W.rows-r)
 			tile.decode(W, r, m)
-			for t := t0; t < t1; t += 4 {
-				gemmI8(tile.u, tile.s, tile.m, a.q[t*L:], a.d[t*S:], a.c[t*S:], a.xm[t*nm:], out[:], a.np, nm)
+			t := t0
+			if m == i8Rows {
+				// Whole groups of four tokens write their outputs in place.
+				if groups := (min(t1, j.n) - t0) / 4; groups > 0 {
+					gemmI8(tile.u, tile.s, tile.m, a.q[t*L:], a.d[t*S:], a.c[t*S:], a.xm[t*nm:], j.y[t*W.rows+r:], W.rows, groups, a.np, nm)
+					t += 4 * groups
+				}
+			}
+			// A partial tile, or the batch's last tokens: through scratch.
+			for ; t < t1 && t < j.n; t += 4 {
+				gemmI8(tile.u, tile.s, tile.m, a.q[t*L:], a.d[t*S:], a.c[t*S:], a.xm[t*nm:], out[:], 4, 1, a.np, nm)
 				for tt := t; tt < min(t+4, j.n); tt++ {
 					copy(j.y[tt*W.rows+r:tt*W.rows+r+m], out[4*(tt-t):4*(tt-t)+m])
 				}

@@ -42,26 +42,27 @@ func quantQ8_K(x []float32, q []int8, d, xm []float32) {
 	clear(xm[8*ns:])
 }
 
-// gemmI8 sets out[4t+r] for four decoded weight rows and four tokens of the
-// int8 layout (gemmI8Go's result, bit for bit).
-func gemmI8(u []uint8, s, m []float32, q []int8, d []float32, c []int32, xm []float32, out []float32, np, nm int) {
+// gemmI8 sets y[(4g+t)·ystride + r] for four decoded weight rows r and groups
+// g of four tokens t of the int8 layout (gemmI8Go's result, bit for bit).
+func gemmI8(u []uint8, s, m []float32, q []int8, d []float32, c []int32, xm, y []float32, ystride, groups, np, nm int) {
 	if !useVNNI {
-		gemmI8Go(u, s, m, q, d, c, xm, out, np, nm)
+		gemmI8Go(u, s, m, q, d, c, xm, y, ystride, groups, np, nm)
 		return
 	}
+	nt := 4 * groups
 	_ = u[4*64*np-1]
 	_ = s[4*16*np-1]
-	_ = q[4*64*np-1]
-	_ = d[4*16*np-1]
-	_ = c[4*16*np-1]
-	_ = out[15]
+	_ = q[nt*64*np-1]
+	_ = d[nt*16*np-1]
+	_ = c[nt*16*np-1]
+	_ = y[(nt-1)*ystride+3]
 	var mp, xmp *float32
 	if nm > 0 {
 		_ = m[4*nm-1]
-		_ = xm[4*nm-1]
+		_ = xm[nt*nm-1]
 		mp, xmp = &m[0], &xm[0]
 	}
-	gemmI8AVX512(&u[0], &s[0], mp, &q[0], &d[0], &c[0], xmp, &out[0], np, nm)
+	gemmI8AVX512(&u[0], &s[0], mp, &q[0], &d[0], &c[0], xmp, &y[0], ystride, groups, np, nm)
 }
 
 // matVecI8 sets y[i] for the rows of w (rows of rowBytes bytes, len(y) of
@@ -123,7 +124,7 @@ func quantQ8_0AVX512(x *float32, q *int8, d *float32, c *int32, nb, off int)
 func quantQ8_KAVX512(x *float32, q *int8, d, xm *float32, ns int)
 
 //go:noescape
-func gemmI8AVX512(u *uint8, s, m *float32, q *int8, d *float32, c *int32, xm, out *float32, np, nm int)
+func gemmI8AVX512(u *uint8, s, m *float32, q *int8, d *float32, c *int32, xm, y *float32, ystride, groups, np, nm int)
 
 //go:noescape
 func matVecQ8_0AVX512(w *byte, rowBytes, rows int, q *int8, d *float32, c *int32, y *float32, np int)

@@ -264,21 +264,28 @@ q8kblock:
 	VZEROUPPER
 	RET
 
-// func gemmI8AVX512(u *uint8, s, m *float32, q *int8, d *float32, c *int32, xm, out *float32, np, nm int)
-// Four weight rows (u, s, m; rows L = 64·np bytes apart, m rows 4·nm) by four
-// tokens (q, d, c L bytes apart, xm 4·nm): per pair and (row r, token t)
-// T = c_t + Σ u_r·q_t (VPDPBUSD), acc += float(T)·(s_r·d_t); then
-// acc −= m_r·xm_t per 16 minimums; out[4t+r] = the sum of acc's lanes.
-// Accumulators Z(4t+r); the rows' quants and scales stay in Z16–23 for the
-// four tokens, each token's quants, scales and correction in Z24–26 for the
-// four rows: 20 loads per pair for 64 multiply-type operations.
-TEXT ·gemmI8AVX512(SB), NOSPLIT, $0-80
-	MOVQ u+0(FP), SI
-	MOVQ s+8(FP), DI
+// func gemmI8AVX512(u *uint8, s, m *float32, q *int8, d *float32, c *int32, xm, y *float32, ystride, groups, np, nm int)
+// Four weight rows (u, s, m; rows L = 64·np bytes apart, m rows 4·nm) by
+// groups of four tokens (q, d, c L bytes apart, xm 4·nm; one group after the
+// other): per pair and (row r, token t) T = c_t + Σ u_r·q_t (VPDPBUSD),
+// acc += float(T)·(s_r·d_t); then acc −= m_r·xm_t per 16 minimums; the sum of
+// acc's lanes goes to y[(4g+t)·ystride + r]. Accumulators Z(4t+r); the rows'
+// quants and scales stay in Z16–23 for the four tokens, each token's quants,
+// scales and correction in Z24–26 for the four rows: 20 loads per pair for 64
+// multiply-type operations.
+TEXT ·gemmI8AVX512(SB), NOSPLIT, $0-96
 	MOVQ q+24(FP), R8
 	MOVQ d+32(FP), R9
 	MOVQ c+40(FP), R10
-	MOVQ np+64(FP), CX
+	MOVQ xm+48(FP), R13
+	MOVQ y+56(FP), R12
+	MOVQ ystride+64(FP), R11
+	SHLQ $2, R11
+
+gemmgroup:
+	MOVQ u+0(FP), SI
+	MOVQ s+8(FP), DI
+	MOVQ np+80(FP), CX
 	MOVQ CX, DX
 	SHLQ $6, DX // L
 	LEAQ (DX)(DX*2), BX // 3L
@@ -407,11 +414,15 @@ gemmpair:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ  gemmpair
-	MOVQ nm+72(FP), CX
+	// The next group's tokens start 3L past where this group's first token ended.
+	ADDQ BX, R8
+	ADDQ BX, R9
+	ADDQ BX, R10
+	MOVQ nm+88(FP), CX
 	TESTQ CX, CX
 	JZ   gemmsum
 	MOVQ m+16(FP), SI
-	MOVQ xm+48(FP), R8
+	MOVQ R13, AX
 	MOVQ CX, DX
 	SHLQ $2, DX // 4·nm
 	LEAQ (DX)(DX*2), BX
@@ -422,61 +433,65 @@ gemmmin:
 	VMOVUPS (SI)(DX*1), Z17
 	VMOVUPS (SI)(DX*2), Z18
 	VMOVUPS (SI)(BX*1), Z19
-	VFNMADD231PS (R8), Z16, Z0
-	VFNMADD231PS (R8), Z17, Z1
-	VFNMADD231PS (R8), Z18, Z2
-	VFNMADD231PS (R8), Z19, Z3
-	VFNMADD231PS (R8)(DX*1), Z16, Z4
-	VFNMADD231PS (R8)(DX*1), Z17, Z5
-	VFNMADD231PS (R8)(DX*1), Z18, Z6
-	VFNMADD231PS (R8)(DX*1), Z19, Z7
-	VFNMADD231PS (R8)(DX*2), Z16, Z8
-	VFNMADD231PS (R8)(DX*2), Z17, Z9
-	VFNMADD231PS (R8)(DX*2), Z18, Z10
-	VFNMADD231PS (R8)(DX*2), Z19, Z11
-	VFNMADD231PS (R8)(BX*1), Z16, Z12
-	VFNMADD231PS (R8)(BX*1), Z17, Z13
-	VFNMADD231PS (R8)(BX*1), Z18, Z14
-	VFNMADD231PS (R8)(BX*1), Z19, Z15
+	VFNMADD231PS (AX), Z16, Z0
+	VFNMADD231PS (AX), Z17, Z1
+	VFNMADD231PS (AX), Z18, Z2
+	VFNMADD231PS (AX), Z19, Z3
+	VFNMADD231PS (AX)(DX*1), Z16, Z4
+	VFNMADD231PS (AX)(DX*1), Z17, Z5
+	VFNMADD231PS (AX)(DX*1), Z18, Z6
+	VFNMADD231PS (AX)(DX*1), Z19, Z7
+	VFNMADD231PS (AX)(DX*2), Z16, Z8
+	VFNMADD231PS (AX)(DX*2), Z17, Z9
+	VFNMADD231PS (AX)(DX*2), Z18, Z10
+	VFNMADD231PS (AX)(DX*2), Z19, Z11
+	VFNMADD231PS (AX)(BX*1), Z16, Z12
+	VFNMADD231PS (AX)(BX*1), Z17, Z13
+	VFNMADD231PS (AX)(BX*1), Z18, Z14
+	VFNMADD231PS (AX)(BX*1), Z19, Z15
 	ADDQ $64, SI
-	ADDQ $64, R8
+	ADDQ $64, AX
 	DECQ CX
 	JNZ  gemmmin
+	LEAQ (R13)(DX*4), R13
 
 gemmsum:
-	MOVQ out+56(FP), DI
+	LEAQ (R11)(R11*2), AX
 	HSUM16(Z0, Y0, X0, Y16, X16)
-	VMOVSS X0, 0(DI)
+	VMOVSS X0, 0(R12)
 	HSUM16(Z1, Y1, X1, Y16, X16)
-	VMOVSS X1, 4(DI)
+	VMOVSS X1, 4(R12)
 	HSUM16(Z2, Y2, X2, Y16, X16)
-	VMOVSS X2, 8(DI)
+	VMOVSS X2, 8(R12)
 	HSUM16(Z3, Y3, X3, Y16, X16)
-	VMOVSS X3, 12(DI)
+	VMOVSS X3, 12(R12)
 	HSUM16(Z4, Y4, X4, Y16, X16)
-	VMOVSS X4, 16(DI)
+	VMOVSS X4, 0(R12)(R11*1)
 	HSUM16(Z5, Y5, X5, Y16, X16)
-	VMOVSS X5, 20(DI)
+	VMOVSS X5, 4(R12)(R11*1)
 	HSUM16(Z6, Y6, X6, Y16, X16)
-	VMOVSS X6, 24(DI)
+	VMOVSS X6, 8(R12)(R11*1)
 	HSUM16(Z7, Y7, X7, Y16, X16)
-	VMOVSS X7, 28(DI)
+	VMOVSS X7, 12(R12)(R11*1)
 	HSUM16(Z8, Y8, X8, Y16, X16)
-	VMOVSS X8, 32(DI)
+	VMOVSS X8, 0(R12)(R11*2)
 	HSUM16(Z9, Y9, X9, Y16, X16)
-	VMOVSS X9, 36(DI)
+	VMOVSS X9, 4(R12)(R11*2)
 	HSUM16(Z10, Y10, X10, Y16, X16)
-	VMOVSS X10, 40(DI)
+	VMOVSS X10, 8(R12)(R11*2)
 	HSUM16(Z11, Y11, X11, Y16, X16)
-	VMOVSS X11, 44(DI)
+	VMOVSS X11, 12(R12)(R11*2)
 	HSUM16(Z12, Y12, X12, Y16, X16)
-	VMOVSS X12, 48(DI)
+	VMOVSS X12, 0(R12)(AX*1)
 	HSUM16(Z13, Y13, X13, Y16, X16)
-	VMOVSS X13, 52(DI)
+	VMOVSS X13, 4(R12)(AX*1)
 	HSUM16(Z14, Y14, X14, Y16, X16)
-	VMOVSS X14, 56(DI)
+	VMOVSS X14, 8(R12)(AX*1)
 	HSUM16(Z15, Y15, X15, Y16, X16)
-	VMOVSS X15, 60(DI)
+	VMOVSS X15, 12(R12)(AX*1)
+	LEAQ (R12)(R11*4), R12
+	DECQ groups+72(FP)
+	JNZ  gemmgroup
 	VZEROUPPER
 	RET
 

@@ -13,8 +13,8 @@ func quantQ8_0(x []float32, q []int8, d []float32, c []int32, off int32) {
 
 func quantQ8_K(x []float32, q []int8, d, xm []float32) { quantQ8_KGo(x, q, d, xm) }
 
-func gemmI8(u []uint8, s, m []float32, q []int8, d []float32, c []int32, xm []float32, out []float32, np, nm int) {
-	gemmI8Go(u, s, m, q, d, c, xm, out, np, nm)
+func gemmI8(u []uint8, s, m []float32, q []int8, d []float32, c []int32, xm, y []float32, ystride, groups, np, nm int) {
+	gemmI8Go(u, s, m, q, d, c, xm, y, ystride, groups, np, nm)
 }
 
 func matVecI8(typ ggml.Type, w []byte, rowBytes int, a *qacts, t int, y, ms []float32) {

@@ -158,7 +158,8 @@ func TestQuantizeFollowsGGML(t *testing.T) {
 }
 
 // TestGemmI8MatchesGo runs the four-by-four kernel on random layouts (every
-// byte value, random scales, with and without minimums) against its Go twin.
+// byte value, random scales, with and without minimums), one and several
+// groups of tokens, outputs strided, against its Go twin.
 func TestGemmI8MatchesGo(t *testing.T) {
 	if !useVNNI {
 		t.Skip("no AVX-512 VNNI: the Go twin is the only implementation")
@@ -166,20 +167,26 @@ func TestGemmI8MatchesGo(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	for _, np := range []int{1, 2, 9, 76} {
 		for _, nm := range []int{0, 16, mSize(64 * np)} {
-			L, S := 64*np, 16*np
-			u, q := make([]uint8, 4*L), make([]int8, 4*L)
-			for i := range u {
-				u[i], q[i] = uint8(r.Uint32()), int8(r.Uint32())
+			for _, groups := range []int{1, 3} {
+				L, S, nt := 64*np, 16*np, 4*groups
+				u, q := make([]uint8, 4*L), make([]int8, nt*L)
+				for i := range u {
+					u[i] = uint8(r.Uint32())
+				}
+				for i := range q {
+					q[i] = int8(r.Uint32())
+				}
+				s, d, c := randVec(r, 4*S), randVec(r, nt*S), make([]int32, nt*S)
+				for i := range c {
+					c[i] = int32(r.IntN(1<<20)) - 1<<19
+				}
+				m, xm := randVec(r, 4*nm), randVec(r, nt*nm)
+				const ystride = 7
+				got, want := make([]float32, nt*ystride), make([]float32, nt*ystride)
+				gemmI8(u, s, m, q, d, c, xm, got, ystride, groups, np, nm)
+				gemmI8Go(u, s, m, q, d, c, xm, want, ystride, groups, np, nm)
+				sameBits(t, fmt.Sprintf("np=%d nm=%d groups=%d", np, nm, groups), got, want)
 			}
-			s, d, c := randVec(r, 4*S), randVec(r, 4*S), make([]int32, 4*S)
-			for i := range c {
-				c[i] = int32(r.IntN(1<<20)) - 1<<19
-			}
-			m, xm := randVec(r, 4*nm), randVec(r, 4*nm)
-			got, want := make([]float32, 16), make([]float32, 16)
-			gemmI8(u, s, m, q, d, c, xm, got, np, nm)
-			gemmI8Go(u, s, m, q, d, c, xm, want, np, nm)
-			sameBits(t, fmt.Sprintf("np=%d nm=%d", np, nm), got, want)
 		}
 	}
 }
@@ -551,7 +558,7 @@ func BenchmarkGemmI8Kernel(b *testing.B) {
 			s, d, c := make([]float32, 4*S), make([]float32, 4*S), make([]int32, 4*S)
 			out := make([]float32, 16)
 			for b.Loop() {
-				gemmI8(u, s, nil, q, d, c, nil, out, np, 0)
+				gemmI8(u, s, nil, q, d, c, nil, out, 4, 1, np, 0)
 			}
 			b.ReportMetric(float64(16*64*np)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 		})

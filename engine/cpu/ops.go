@@ -189,7 +189,12 @@ func (e *Executor) RoPE(x model.Buffer, n, heads int, pos int, r *model.Rope) {
 
 // SiLUMul sets gate = silu(gate)·up.
 func (e *Executor) SiLUMul(gate, up model.Buffer, count int) {
-	g, u := data(gate)[:count], data(up)[:count]
+	siluMul(data(gate)[:count], data(up)[:count])
+}
+
+// siluMulGo is the portable siluMul: silu(v) = v/(1 + e^−v), e^−v math.Exp's
+// in float64 rounded to float32.
+func siluMulGo(g, u []float32) {
 	for i, v := range g {
 		g[i] = v / (1 + float32(math.Exp(float64(-v)))) * u[i]
 	}
