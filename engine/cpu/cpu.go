@@ -37,14 +37,11 @@ type Executor struct {
 	att attentionJob
 
 	// The int8 path (int8.go): whether MatMul takes it, the running
-	// product's quantised activations and job, and per-worker decoded weight
-	// tiles, kernel outputs and minimum scratch.
-	int8    bool
-	qa      qacts
-	mi      i8Job
-	i8tiles []i8tile
-	i8out   [][16]float32
-	i8ms    [][]float32
+	// product's quantised activations and job, and each worker's scratch.
+	int8 bool
+	qa   qacts
+	mi   i8Job
+	i8w  []i8Worker
 }
 
 // Options configure an executor.
@@ -77,7 +74,7 @@ func NewWith(o Options) *Executor {
 	}
 	return &Executor{pool: newPool(threads), rows: make([][]float32, threads), scores: make([][]float32, threads),
 		tiles: make([][]float32, threads), outs: make([][]float32, threads),
-		int8: o.Int8, i8tiles: make([]i8tile, threads), i8out: make([][16]float32, threads), i8ms: make([][]float32, threads)}
+		int8: o.Int8, i8w: make([]i8Worker, threads)}
 }
 
 // Int8 reports whether MatMul takes the int8 path where it applies

@@ -207,6 +207,18 @@ type i8tile struct {
 	s, m []float32
 }
 
+// i8Worker is one worker's scratch: a decoded tile, the kernel's outputs for
+// a partial tile, and the one-token Q4_K kernel's minimums. Workers write
+// their own every few microseconds, so each sits on cache lines of its own:
+// sharing one between two cores (adjacent slice headers) made two threads
+// no faster than one.
+type i8Worker struct {
+	tile i8tile
+	out  [16]float32
+	ms   []float32
+	_    [64]byte
+}
+
 // i8Rows is the number of weight rows the batched kernel takes at once.
 const i8Rows = 4
 
@@ -219,9 +231,9 @@ func (t *i8tile) decode(w *weight, r, rows int) {
 	if f.kquant {
 		nm = mSize(w.cols)
 	}
-	t.u = grow(t.u, i8Rows*L)
-	t.s = grow(t.s, i8Rows*S)
-	t.m = grow(t.m, i8Rows*nm)
+	if len(t.u) != i8Rows*L || len(t.s) != i8Rows*S || len(t.m) != i8Rows*nm {
+		t.u, t.s, t.m = grow(t.u, i8Rows*L), grow(t.s, i8Rows*S), grow(t.m, i8Rows*nm)
+	}
 	decodeRowsI8(w.typ, w.raw[r*w.rowBytes:(r+rows)*w.rowBytes], rows, t.u, t.s, t.m, np, nm)
 	clear(t.u[rows*L:])
 	clear(t.s[rows*S:])
@@ -407,17 +419,17 @@ type i8Job struct {
 }
 
 func (j *i8Job) do(k, lo, hi int) {
-	W, a, e := j.w, &j.e.qa, j.e
-	if len(e.i8ms[k]) < a.nm {
-		e.i8ms[k] = make([]float32, a.nm)
+	W, a, wk := j.w, &j.e.qa, &j.e.i8w[k]
+	if len(wk.ms) < a.nm {
+		wk.ms = make([]float32, a.nm)
 	}
 	if !j.batched {
 		for t := range j.n {
-			matVecI8(W.typ, W.raw[lo*W.rowBytes:hi*W.rowBytes], W.rowBytes, a, t, j.y[t*W.rows+lo:t*W.rows+hi], e.i8ms[k])
+			matVecI8(W.typ, W.raw[lo*W.rowBytes:hi*W.rowBytes], W.rowBytes, a, t, j.y[t*W.rows+lo:t*W.rows+hi], wk.ms)
 		}
 		return
 	}
-	tile, out := &e.i8tiles[k], &e.i8out[k]
+	tile, out := &wk.tile, &wk.out
 	L, S, nm := 64*a.np, 16*a.np, a.nm
 	tb := max(4, i8TokenBlockBytes/(3*L)&^3)
 	for t0 := 0; t0 < a.n; t0 += tb {
