@@ -283,6 +283,11 @@ func TestUnsupportedModelsAreClearErrors(t *testing.T) {
 			vector(b, "blk.0.attn_q_norm.weight", 16)
 			return b
 		}, "tensor blk.0.attn_q_norm.weight is not part of a llama model"},
+		{"a Q bias without K and V biases", func() *gguf.Builder {
+			b := synthBuilder("arch=llama,layers=1,dim=64,heads=4,ffn=128")
+			vector(b, "blk.0.attn_q.bias", 64)
+			return b
+		}, "layer 0 has some of the Q, K and V biases"},
 		{"half a LongRoPE pair", func() *gguf.Builder {
 			b := synthBuilder("arch=phi3,layers=1,dim=64,heads=4,ffn=128")
 			vector(b, "rope_factors_long.weight", 8)

@@ -132,11 +132,13 @@ func LoadProgress(f *gguf.File, e Executor, progress func(done, total int64)) (*
 			ly.AttnPostNorm = l.vector(name("post_attention_norm.weight"), cfg.Dim)
 			ly.FFNPostNorm = l.vector(name("post_ffw_norm.weight"), cfg.Dim)
 		}
-		if i == 0 && l.err == nil {
-			m.QKVBias = ly.AttnQB != nil
+		// Forward adds all three biases or none, the same in every layer.
+		hasBias := ly.AttnQB != nil
+		if i == 0 {
+			m.QKVBias = hasBias
 		}
-		if l.err == nil && (ly.AttnQB != nil) != m.QKVBias {
-			l.err = fmt.Errorf("%w: layer %d has Q/K/V biases unlike layer 0", ErrUnsupported, i)
+		if l.err == nil && (hasBias != m.QKVBias || (ly.AttnKB != nil) != hasBias || (ly.AttnVB != nil) != hasBias) {
+			l.err = fmt.Errorf("%w: layer %d has some of the Q, K and V biases, or others than layer 0", ErrUnsupported, i)
 		}
 	}
 	if l.err != nil {

@@ -17,10 +17,15 @@ import (
 // ErrSelfTest marks a device whose results disagree with the CPU reference.
 var ErrSelfTest = errors.New("webgpu: self-test failed: the GPU disagrees with the CPU reference")
 
-// selfTestShape is a two-layer Llama with grouped-query attention, small enough to run in well
-// under a second on a software rasteriser; Q8_0 matrices (its 64- and 128-wide rows are whole
-// blocks) and F32 vectors.
-const selfTestShape = "arch=llama,layers=2,dim=64,heads=4,kv=2,ffn=128,vocab=260,ctx=32"
+// selfTestShapes are two-layer models small enough to run in well under a second on a
+// software rasteriser, with Q8_0 matrices (their 64- and 128-wide rows are whole blocks) and
+// F32 vectors: a Llama with grouped-query attention, and a Gemma 2 whose sliding window
+// (3 keys) and soft caps (5) act on the 8-token prompt, so that every kernel a supported
+// architecture uses runs (GeGLU, scaling, soft caps, post-norms, NeoX RoPE).
+var selfTestShapes = []string{
+	"arch=llama,layers=2,dim=64,heads=4,kv=2,ffn=128,vocab=260,ctx=32",
+	"arch=gemma2,layers=2,dim=64,heads=4,kv=2,ffn=128,vocab=260,ctx=32,swa=3,attn_cap=5,final_cap=5",
+}
 
 // selfTestTokens is the prompt; the highlight covers positions 2..4.
 var selfTestTokens = []int32{1, 17, 140, 141, 142, 9, 259, 5}
@@ -38,9 +43,19 @@ func SelfTest(ctx context.Context, d *Device) error {
 	return checkExecutor(ctx, e)
 }
 
-// checkExecutor compares exec with the CPU executor on the self-test model.
+// checkExecutor compares exec with the CPU executor on the self-test models.
 func checkExecutor(ctx context.Context, exec model.Executor) error {
-	shape, err := synth.ParseShape(selfTestShape)
+	for _, spec := range selfTestShapes {
+		if err := checkShape(ctx, exec, spec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkShape compares exec with the CPU executor on one self-test model.
+func checkShape(ctx context.Context, exec model.Executor, spec string) error {
+	shape, err := synth.ParseShape(spec)
 	if err != nil {
 		return fmt.Errorf("self-test model: %w", err)
 	}
@@ -64,7 +79,7 @@ func checkExecutor(ctx context.Context, exec model.Executor) error {
 	}
 	for i := range want {
 		if err := agree(got[i], want[i]); err != nil {
-			return fmt.Errorf("%w: %s %v", ErrSelfTest, want[i].what, err)
+			return fmt.Errorf("%w: %s (%s) %v", ErrSelfTest, want[i].what, shape.Arch, err)
 		}
 	}
 	return nil

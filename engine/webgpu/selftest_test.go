@@ -13,8 +13,24 @@ import (
 // driver or browser would.
 type faulty struct {
 	model.Executor
-	matmul func(n int) bool // corrupt this MatMul's output when it returns true
-	blend  bool             // corrupt every Blend's output
+	matmul  func(n int) bool // corrupt this MatMul's output when it returns true
+	blend   bool             // corrupt every Blend's output
+	gelu    bool             // compute SiLU where GELU is asked for
+	softcap bool             // leave soft caps out
+}
+
+func (f *faulty) GELUMul(gate, up model.Buffer, count int) {
+	if f.gelu {
+		f.Executor.SiLUMul(gate, up, count)
+		return
+	}
+	f.Executor.GELUMul(gate, up, count)
+}
+
+func (f *faulty) SoftCap(x model.Buffer, count int, cap float32) {
+	if !f.softcap {
+		f.Executor.SoftCap(x, count, cap)
+	}
 }
 
 func (f *faulty) MatMul(dst model.Buffer, w model.Weight, x model.Buffer, n int) {
@@ -57,6 +73,8 @@ func TestSelfTestRefusesWrongResults(t *testing.T) {
 		{"a late prefill matmul", faulty{matmul: nth(9)}},
 		{"single-row matmuls (decode, last logits)", faulty{matmul: func(n int) bool { return n == 1 }}},
 		{"influence blend", faulty{blend: true}},
+		{"GELU computed as SiLU (Gemma 2 model)", faulty{gelu: true}},
+		{"output soft cap left out (Gemma 2 model)", faulty{softcap: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := NewExecutor(d)

@@ -61,8 +61,14 @@ func Available() (string, error) {
 	if _, err := os.Stat(entry); err != nil {
 		return "", fmt.Errorf("node-llama-cpp %s is not installed: run internal/llamacpp/fetch.sh (make test-deps)", Version)
 	}
-	if _, err := exec.LookPath("node"); err != nil {
-		return "", fmt.Errorf("node is not on PATH: %w", err)
+	out, err := exec.Command("node", "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("node: %w", err)
+	}
+	// node-llama-cpp 3.x needs Node.js 20 or later (its package.json's engines).
+	var major int
+	if _, err := fmt.Sscanf(string(out), "v%d.", &major); err != nil || major < 20 {
+		return "", fmt.Errorf("node %s is too old: node-llama-cpp %s needs Node.js 20 or later", strings.TrimSpace(string(out)), Version)
 	}
 	return entry, nil
 }

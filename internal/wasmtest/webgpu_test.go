@@ -29,6 +29,7 @@ var browserSuite = []string{
 	"TestSplitWeightsMatchCPU",
 	"TestGreedyContinuationMatchesCPU",
 	"TestGuideAndInfluenceMatchCPU",
+	"TestArchitecturesGuideAndInfluenceMatchCPU",
 	"TestExecutorArgmaxMatchesSampler",
 	"TestExecutorTopKMatchesCPU",
 	"TestSampledGenerationTopKPathMatchesFullLogits",
