@@ -438,6 +438,12 @@ func (j *i8Job) do(k, lo, hi int) {
 			r := tr * i8Rows
 			m := min(i8Rows, W.rows-r)
 			tile.decode(W, r, m)
+			if next := r + i8Rows; next < min(hi*i8Rows, W.rows) {
+				// The next tile's raw rows, while this one is multiplied: between
+				// two tiles the hardware prefetcher loses the stream, and a tile
+				// decoded on demand stalls on memory (gemm.go does the same).
+				prefetch(W.raw[next*W.rowBytes : min(next+i8Rows, W.rows)*W.rowBytes])
+			}
 			t := t0
 			if m == i8Rows {
 				// Whole groups of four tokens write their outputs in place.
