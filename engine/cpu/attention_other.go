@@ -15,6 +15,8 @@ func softmax(x []float32) { softmaxGo(x) }
 
 func siluMul(g, u []float32) { siluMulGo(g, u) }
 
+func geluMul(g, u []float32) { geluMulGo(g, u) }
+
 // dots sets out[i] = dot(q, k[i·stride:i·stride+len(q)]).
 func dots(q, k []float32, stride int, out []float32) {
 	for i := range out {

@@ -31,6 +31,16 @@ func siluMul(g, u []float32) {
 	siluMulAVX512(&g[0], &u[0], len(g))
 }
 
+// geluMul sets g[i] = gelu(g[i])·u[i] for i < len(g), as geluMulGo.
+func geluMul(g, u []float32) {
+	if !useExp512 || len(g) == 0 {
+		geluMulGo(g, u)
+		return
+	}
+	_ = u[len(g)-1]
+	geluMulAVX512(&g[0], &u[0], len(g))
+}
+
 // expInPlace sets x[i] = float32(math.Exp(float64(x[i]))), the kernels'
 // exponential alone (for its tests).
 func expInPlace(x []float32) {
@@ -95,3 +105,6 @@ func dots64AVX2(q, k *float32, kstride, n int, out *float32)
 
 //go:noescape
 func dots128AVX512(q, k *float32, kstride, n int, out *float32)
+
+//go:noescape
+func geluMulAVX512(gate, u *float32, n int)

@@ -658,3 +658,110 @@ dots128AVX5121:
 dots128AVX512done:
 	VZEROUPPER
 	RET
+
+// gelu's constants (geluGo): tanh's rational coefficients (math/tanh.go),
+// 0.5·log(2¹²⁷), 0.625, 0.044715, √(2/π) as a float64, 0.5, 1, 2, and the
+// float64 sign bit.
+DATA geluconst<>+0(SB)/8, $-9.64399179425052238628e-1 // P0
+DATA geluconst<>+8(SB)/8, $-9.92877231001918586564e1 // P1
+DATA geluconst<>+16(SB)/8, $-1.61468768441708447952e3 // P2
+DATA geluconst<>+24(SB)/8, $1.12811678491632931402e2 // Q0
+DATA geluconst<>+32(SB)/8, $2.23548839060100448583e3 // Q1
+DATA geluconst<>+40(SB)/8, $4.84406305325125486048e3 // Q2
+DATA geluconst<>+48(SB)/8, $44.014845965556525 // 0.5·MAXLOG
+DATA geluconst<>+56(SB)/8, $0.625
+DATA geluconst<>+64(SB)/8, $0.044715
+DATA geluconst<>+72(SB)/8, $0x3fe9884533d43651 // √(2/π)
+DATA geluconst<>+80(SB)/8, $0x8000000000000000 // sign bit
+GLOBL geluconst<>(SB), RODATA|NOPTR, $88
+
+// GELU64 sets X (eight float64 lanes) to geluGo(X): scratch Z4–Z13 (Z9's
+// ymm half Y9), masks K1–K4 (EXP64's) and K6, K7. Products and sums round one
+// by one as geluGo's explicit conversions make them.
+#define GELU64(X) \
+	VMULPD.BCST geluconst<>+64(SB), X, Z12 \
+	VMULPD X, Z12, Z12 \
+	VMULPD X, Z12, Z12 \
+	VADDPD Z12, X, Z12 \
+	VMULPD.BCST geluconst<>+72(SB), Z12, Z12 \
+	VPANDQ.BCST geluconst<>+80(SB), Z12, Z5 \
+	VPXORQ Z5, Z12, Z13 \
+	VCMPPD.BCST $0x1e, geluconst<>+48(SB), Z13, K6 \
+	VCMPPD.BCST $0x1d, geluconst<>+56(SB), Z13, K7 \
+	VADDPD Z13, Z13, Z4 \
+	EXP64(Z4, Z9, Z10, Z11, Y9) \
+	VADDPD Z27, Z4, Z4 \
+	VDIVPD Z4, Z28, Z4 \
+	VSUBPD Z4, Z27, Z4 \
+	VPXORQ Z5, Z4, Z4 \
+	VMULPD Z12, Z12, Z6 \
+	VMULPD.BCST geluconst<>+0(SB), Z6, Z7 \
+	VADDPD.BCST geluconst<>+8(SB), Z7, Z7 \
+	VMULPD Z6, Z7, Z7 \
+	VADDPD.BCST geluconst<>+16(SB), Z7, Z7 \
+	VADDPD.BCST geluconst<>+24(SB), Z6, Z8 \
+	VMULPD Z6, Z8, Z8 \
+	VADDPD.BCST geluconst<>+32(SB), Z8, Z8 \
+	VMULPD Z6, Z8, Z8 \
+	VADDPD.BCST geluconst<>+40(SB), Z8, Z8 \
+	VMULPD Z6, Z12, Z6 \
+	VMULPD Z7, Z6, Z6 \
+	VDIVPD Z8, Z6, Z6 \
+	VADDPD Z6, Z12, Z6 \
+	VMOVAPD Z4, K7, Z6 \
+	VPORQ Z27, Z5, Z4 \
+	VMOVAPD Z4, K6, Z6 \
+	VPXORQ Z4, Z4, Z4 \
+	VCMPPD $0, Z4, Z12, K6 \
+	VMOVAPD Z12, K6, Z6 \
+	VADDPD Z27, Z6, Z6 \
+	VMULPD.BCST expconst<>+80(SB), X, X \
+	VMULPD Z6, X, X
+
+// func geluMulAVX512(gate, u *float32, n int)
+// gate[i] = float32(geluGo(float64(gate[i]))) · u[i].
+TEXT ·geluMulAVX512(SB), NOSPLIT, $0-24
+	MOVQ gate+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ n+16(FP), DX
+	EXPCONSTS
+
+geluloop:
+	CMPQ DX, $16
+	JLT  gelutail
+	VMOVUPS (DI), Z14
+	VCVTPS2PD Y14, Z0
+	VEXTRACTF64X4 $1, Z14, Y1
+	VCVTPS2PD Y1, Z1
+	GELU64(Z0)
+	GELU64(Z1)
+	VCVTPD2PS Z0, Y0
+	VCVTPD2PS Z1, Y1
+	VINSERTF64X4 $1, Y1, Z0, Z0
+	VMULPS (SI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, DX
+	JMP  geluloop
+
+gelutail:
+	TESTQ DX, DX
+	JZ   geludone
+	TAILMASK
+	VMOVUPS.Z (DI), K5, Z14
+	VMOVUPS.Z (SI), K5, Z15
+	VCVTPS2PD Y14, Z0
+	VEXTRACTF64X4 $1, Z14, Y1
+	VCVTPS2PD Y1, Z1
+	GELU64(Z0)
+	GELU64(Z1)
+	VCVTPD2PS Z0, Y0
+	VCVTPD2PS Z1, Y1
+	VINSERTF64X4 $1, Y1, Z0, Z0
+	VMULPS Z15, Z0, Z0
+	VMOVUPS Z0, K5, (DI)
+
+geludone:
+	VZEROUPPER
+	RET

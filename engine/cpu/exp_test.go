@@ -117,3 +117,42 @@ func BenchmarkSoftmax(b *testing.B) {
 		softmax(y)
 	}
 }
+
+// TestTanh64MatchesMathTanh: tanh64 is math.Tanh's algorithm with every step
+// rounded on its own, which is math.Tanh's own evaluation (bit for bit) where
+// the compiler does not fuse multiply-adds; within one ulp where it does.
+func TestTanh64MatchesMathTanh(t *testing.T) {
+	r := rand.New(rand.NewPCG(49, 50))
+	for _, v := range expInputs(r) {
+		x := float64(v) * 0.01
+		got, want := tanh64(x), math.Tanh(x)
+		if got != want && !(math.IsNaN(got) && math.IsNaN(want)) && (!fusedBuild || math.Abs(got-want) > math.Abs(want)*0x1p-52) {
+			t.Fatalf("tanh64(%v) = %v, math.Tanh %v", x, got, want)
+		}
+	}
+}
+
+// TestGELUMulMatchesGo holds the vector GELU to geluMulGo bit for bit, over
+// inputs on both sides of tanh's branch points and at every tail length.
+func TestGELUMulMatchesGo(t *testing.T) {
+	if !useExp512 {
+		t.Skip("no AVX-512: geluMulGo is the only implementation")
+	}
+	r := rand.New(rand.NewPCG(51, 52))
+	x := expInputs(r)
+	for i := range 2000 {
+		// Around |x| ≈ 0.76 and 9.6, where tanh's argument crosses 0.625 and 44.
+		x = append(x, float32(0.7+float64(i)*1e-4), float32(-0.7-float64(i)*1e-4), float32(9+float64(i)*5e-4), float32(-9-float64(i)*5e-4), float32(math.Copysign(0, -1)))
+	}
+	u := randVec(r, len(x))
+	for _, n := range []int{len(x), 1, 9, 16, 31} {
+		got, want := append([]float32(nil), x[:n]...), append([]float32(nil), x[:n]...)
+		geluMul(got, u)
+		geluMulGo(want, u)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(math.IsNaN(float64(want[i])) && math.IsNaN(float64(got[i]))) {
+				t.Fatalf("n=%d: gelu(%v)·%v = %v, Go %v", n, x[i], u[i], got[i], want[i])
+			}
+		}
+	}
+}
