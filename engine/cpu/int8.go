@@ -390,6 +390,13 @@ func matVecI8Go(typ ggml.Type, w []byte, rowBytes int, a *qacts, t int, y []floa
 // the same bits.
 const i8MinBatch = 4
 
+// i8MinMACsPerWorker is the least work a one-token product hands a worker:
+// at about 45 GMAC/s a quarter-million multiply-adds take 6 µs, the order of
+// waking a worker and waiting for it. Smaller products (SmolLM2's q, k and v
+// projections in decode) stay on the caller, where splitting them made two
+// threads decode slower than one.
+const i8MinMACsPerWorker = 1 << 18
+
 // i8TokenBlockBytes bounds the quantised activations (q, d and c, about three
 // bytes per column) of one token block, which every tile of a worker's rows
 // sweeps: they stay in the L2 cache instead of streaming from L3 once per tile.
@@ -401,7 +408,7 @@ func (e *Executor) matMulI8(w *weight, x, y []float32, n int) {
 	e.qa.quantize(x, n, w.cols, f)
 	e.mi = i8Job{e: e, w: w, y: y, n: n, batched: n >= i8MinBatch}
 	if !e.mi.batched {
-		e.pool.run(w.rows, max(minRowsPerWorker, minFlopsPerWorker/max(w.cols*n, 1)), &e.mi)
+		e.pool.run(w.rows, max(minRowsPerWorker, i8MinMACsPerWorker/max(w.cols*n, 1)), &e.mi)
 		return
 	}
 	tiles := (w.rows + i8Rows - 1) / i8Rows

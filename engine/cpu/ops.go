@@ -10,9 +10,10 @@ import (
 // Minimum work per worker before an operation is split: below this the
 // synchronisation costs more than the arithmetic.
 const (
-	minRowsPerWorker  = 16   // matrix rows of a MatMul
-	minPairsPerWorker = 4    // (query, head) pairs of an Attention
-	minFlopsPerWorker = 8192 // multiply-adds of a MatMul chunk
+	minRowsPerWorker  = 16    // matrix rows of a MatMul
+	minPairsPerWorker = 4     // (query, head) pairs of an Attention
+	minFlopsPerWorker = 8192  // multiply-adds of a MatMul chunk
+	minKeysPerWorker  = 16384 // (query, key) scores of an Attention
 )
 
 func data(b model.Buffer) []float32 { return b.(*buffer).data }
