@@ -154,7 +154,7 @@ func cpuTable(c tableConfig) error {
 	fmt.Printf("each cell: median of %d runs [min–max]; heed, the peer and heed with Influence alternate within each run\n\n", c.iterations)
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "model\ttype\tMB\tprefill tok/s\tdecode tok/s\tdecode +Infl\tInfl overhead\tRSS MB\tpeer prefill\tpeer decode\tprefill/peer\tdecode/peer\ttokens equal\troofline\t")
+	fmt.Fprintln(tw, "model\ttype\tMB\tprefill tok/s\tdecode tok/s\tdecode +Infl\tInfl overhead\tRSS MB\tpeer prefill\tpeer decode\tprefill/peer\tdecode/peer\tCPU-s prefill/peer\tCPU-s decode/peer\ttokens equal\troofline\t")
 	var floor *peerFloor
 	for _, bm := range models {
 		if c.only != "" && !slices.Contains(strings.Split(c.only, ","), bm.name) {
@@ -178,11 +178,12 @@ func cpuTable(c tableConfig) error {
 			floor = &peerFloor{peerMS: 1e3 / median(row.peerDecode), heedMS: 1e3 / median(row.decode)}
 		}
 		roof := median(row.decode) * float64(row.weightBytes) / (bwRes.GBps * 1e9)
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n",
 			name, bm.typ, float64(row.fileBytes)/1e6, spread(row.prefill, 1), spread(row.decode, 1),
 			spreadOrDash(row.decodeInfl, 1), overheadCell(row.decode, row.decodeInfl), float64(row.rss)/1e6,
 			spreadOrDash(row.peerPrefill, 1), spreadOrDash(row.peerDecode, 1),
 			spreadOrDash(ratios(row.prefill, row.peerPrefill), 2), spreadOrDash(ratios(row.decode, row.peerDecode), 2),
+			spreadOrDash(ratios(row.prefillCPU, row.peerPrefillCPU), 2), spreadOrDash(ratios(row.decodeCPU, row.peerDecodeCPU), 2),
 			row.tokensEqual, roof*100)
 		if row.peerErr != nil {
 			fmt.Fprintf(os.Stderr, "peer on %s %s: %v\n", bm.name, bm.typ, row.peerErr)
@@ -192,7 +193,9 @@ func cpuTable(c tableConfig) error {
 		return err
 	}
 	fmt.Printf("\nload average at end %s. roofline: decode tok/s × weight bytes read per token ÷ bandwidth. tokens equal: how many of the\n"+
-		"greedy tokens heed generated after the prompt (every run) agree with the peer's before the first difference.\n", loadAverage())
+		"greedy tokens heed generated after the prompt (every run) agree with the peer's before the first difference.\n"+
+		"CPU-s ratios: tokens per CPU second of each process (all its threads), heed ÷ peer; at one thread they leave out the time\n"+
+		"other processes held the core, at several they compare the CPU each side spent (spinning included).\n", loadAverage())
 	if floor != nil {
 		fmt.Printf("† the peer spends %.3f ms per decode step on the default model, where heed spends %.3f ms: on a 1-MB model the\n"+
 			"  peer's per-token JavaScript and binding overhead, not its kernels, sets the ratio; on the other rows that\n"+
@@ -208,9 +211,12 @@ type peerFloor struct{ peerMS, heedMS float64 }
 type rowResult struct {
 	prefill, decode, decodeInfl []float64
 	peerPrefill, peerDecode     []float64
-	fileBytes, weightBytes, rss int64
-	tokensEqual                 string
-	peerErr                     error
+	// Tokens per CPU second of each side: at one thread, the rates an idle
+	// machine would show, since time other processes held the core is left out.
+	prefillCPU, decodeCPU, peerPrefillCPU, peerDecodeCPU []float64
+	fileBytes, weightBytes, rss                          int64
+	tokensEqual                                          string
+	peerErr                                              error
 }
 
 // measureRow runs the iterations of one model, alternating heed, the peer and
@@ -230,6 +236,8 @@ func measureRow(c tableConfig, path string) (rowResult, error) {
 		}
 		row.prefill = append(row.prefill, off.PrefillTPS)
 		row.decode = append(row.decode, off.DecodeTPS)
+		row.prefillCPU = append(row.prefillCPU, float64(c.prompt)/off.PrefillCPU)
+		row.decodeCPU = append(row.decodeCPU, float64(c.decode)/off.DecodeCPU)
 		row.fileBytes, row.weightBytes, row.rss = off.FileBytes, off.WeightBytes, max(row.rss, rss)
 		if it == 0 {
 			first = off
@@ -243,6 +251,8 @@ func measureRow(c tableConfig, path string) (rowResult, error) {
 			} else {
 				row.peerPrefill = append(row.peerPrefill, peer.PrefillTPS)
 				row.peerDecode = append(row.peerDecode, peer.DecodeTPS)
+				row.peerPrefillCPU = append(row.peerPrefillCPU, float64(c.prompt-1)/peer.PrefillCPU)
+				row.peerDecodeCPU = append(row.peerDecodeCPU, float64(len(peer.Tokens))/peer.DecodeCPU)
 				peerTokens = peer.Tokens
 			}
 		}
@@ -458,6 +468,8 @@ func shortArgs(args []string) []string {
 type peerResult struct {
 	PrefillTPS float64 `json:"prefill_tps"`
 	DecodeTPS  float64 `json:"decode_tps"`
+	PrefillCPU float64 `json:"prefill_cpu_s"` // the node process's CPU seconds in each phase
+	DecodeCPU  float64 `json:"decode_cpu_s"`
 	Tokens     []int32 `json:"tokens"`
 	Device     string  `json:"device"`
 }

@@ -3,7 +3,9 @@
 //
 //   node llamacpp.mjs MODEL.gguf THREADS PROMPT_IDS_JSON DECODE_STEPS [--gpu vulkan]
 //
-// Prints one JSON line: {"prefill_tps":…, "decode_tps":…, "tokens":[…], "device":…}.
+// Prints one JSON line: {"prefill_tps":…, "decode_tps":…, "prefill_cpu_s":…,
+// "decode_cpu_s":…, "tokens":[…], "device":…}; the CPU seconds are the whole
+// process's (llama.cpp's threads and Node's) in each phase.
 // Prebuilt binaries only (build: "never"); f32 KV cache to match heed's.
 // Without --gpu, the CPU build. With --gpu vulkan, the Vulkan build with every
 // layer offloaded; llama.cpp skips CPU-type Vulkan devices (lavapipe) unless
@@ -70,15 +72,18 @@ await seq.evaluateWithoutGeneratingNewTokens(head);
 await decode(1);
 await seq.clearHistory();
 
-const t0 = performance.now();
+const c0 = process.cpuUsage(), t0 = performance.now();
 await seq.evaluateWithoutGeneratingNewTokens(head);
-const t1 = performance.now();
+const c1 = process.cpuUsage(), t1 = performance.now();
 const tokens = await decode(steps);
-const t2 = performance.now();
+const c2 = process.cpuUsage(), t2 = performance.now();
+const cpuSeconds = (a, b) => (b.user - a.user + b.system - a.system) / 1e6;
 
 console.log(JSON.stringify({
     prefill_tps: head.length / ((t1 - t0) / 1000),
     decode_tps: tokens.length / ((t2 - t1) / 1000),
+    prefill_cpu_s: cpuSeconds(c0, c1),
+    decode_cpu_s: cpuSeconds(c1, c2),
     tokens, device,
 }));
 await context.dispose();
