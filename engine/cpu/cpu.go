@@ -1,7 +1,11 @@
 // Package cpu is heed's reference executor: every operation of model.Executor
-// in plain Go, multi-threaded over a fixed worker pool, reading quantised
-// weights block by block (a model is never expanded to f32 in memory).
-// It is the oracle the WebGPU kernels are tested against.
+// in plain Go (with vector kernels on amd64, each held to a portable twin),
+// multi-threaded over a fixed worker pool, reading quantised weights block by
+// block (a model is never expanded to f32 in memory). New returns the f32
+// reference, the oracle the WebGPU kernels are tested against; NewWith
+// (Options{Int8: true}) returns the faster executor the command line runs,
+// which multiplies quantised weights with 8-bit activations as llama.cpp does
+// (int8.go).
 package cpu
 
 import (

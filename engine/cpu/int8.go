@@ -15,10 +15,11 @@ import (
 // (AVX-512 VNNI VPDPBUSD, 64 byte products per instruction), scaling each
 // block's integer sum once. The f32 path reads every weight as a float and
 // multiplies it with an f32 activation, about four times the instructions per
-// weight; the activations' rounding costs it nothing in accuracy that
-// llama.cpp's own results do not already show (their greedy tokens are the
-// ones heed's tests compare with), but it is not the exact product of the
-// stored weights, so it stays out of the reference executor.
+// weight. Rounding the activations adds errors of the size llama.cpp's own
+// results carry (internal/llamacpp compares log-probabilities and greedy
+// tokens with llama.cpp's, and this path lands closer to them than the f32
+// one), but the result is no longer the exact product of the stored weights,
+// so the path stays out of the reference executor (cpu.New).
 //
 // Layout, shared by the batched kernel and the one-token kernels so that both
 // give the same bits for a token (chunked prefill equals whole prefill, and a
