@@ -180,7 +180,7 @@ func cpuTable(c tableConfig) error {
 		roof := median(row.decode) * float64(row.weightBytes) / (bwRes.GBps * 1e9)
 		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n",
 			name, bm.typ, float64(row.fileBytes)/1e6, spread(row.prefill, 1), spread(row.decode, 1),
-			spreadOrDash(row.decodeInfl, 1), overheadCell(row.decode, row.decodeInfl), float64(row.rss)/1e6,
+			spreadOrDash(row.decodeInfl, 1), overheadCell(row.decodeCPU, row.decodeInflCPU), float64(row.rss)/1e6,
 			spreadOrDash(row.peerPrefill, 1), spreadOrDash(row.peerDecode, 1),
 			spreadOrDash(ratios(row.prefill, row.peerPrefill), 2), spreadOrDash(ratios(row.decode, row.peerDecode), 2),
 			spreadOrDash(ratios(row.prefillCPU, row.peerPrefillCPU), 2), spreadOrDash(ratios(row.decodeCPU, row.peerDecodeCPU), 2),
@@ -195,7 +195,8 @@ func cpuTable(c tableConfig) error {
 	fmt.Printf("\nload average at end %s. roofline: decode tok/s × weight bytes read per token ÷ bandwidth. tokens equal: how many of the\n"+
 		"greedy tokens heed generated after the prompt (every run) agree with the peer's before the first difference.\n"+
 		"CPU-s ratios: tokens per CPU second of each process (all its threads), heed ÷ peer; at one thread they leave out the time\n"+
-		"other processes held the core, at several they compare the CPU each side spent (spinning included).\n", loadAverage())
+		"other processes held the core, at several they compare the CPU each side spent (spinning included). Infl overhead: decode's\n"+
+		"CPU seconds with Influence over those without, minus one, run by run.\n", loadAverage())
 	if floor != nil {
 		fmt.Printf("† the peer spends %.3f ms per decode step on the default model, where heed spends %.3f ms: on a 1-MB model the\n"+
 			"  peer's per-token JavaScript and binding overhead, not its kernels, sets the ratio; on the other rows that\n"+
@@ -214,6 +215,7 @@ type rowResult struct {
 	// Tokens per CPU second of each side: at one thread, the rates an idle
 	// machine would show, since time other processes held the core is left out.
 	prefillCPU, decodeCPU, peerPrefillCPU, peerDecodeCPU []float64
+	decodeInflCPU                                        []float64
 	fileBytes, weightBytes, rss                          int64
 	tokensEqual                                          string
 	peerErr                                              error
@@ -262,6 +264,7 @@ func measureRow(c tableConfig, path string) (rowResult, error) {
 				return row, err
 			}
 			row.decodeInfl = append(row.decodeInfl, on.DecodeTPS)
+			row.decodeInflCPU = append(row.decodeInflCPU, float64(c.decode)/on.DecodeCPU)
 		}
 	}
 	row.tokensEqual = tokensEqual(first, peerTokens, consistent, row.peerErr)
