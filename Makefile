@@ -18,7 +18,7 @@ GO_SRC    := $(shell find . -name '*.go' -not -path './testdata/*' -not -path '.
 
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: all build serve site test test-deps bench bench-page models lint clean
+.PHONY: all build serve site test test-deps bench bench-gpu bench-peer bench-page models lint clean
 
 all: build
 
@@ -81,14 +81,26 @@ test: test-deps $(ECHARTS)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 60m ./...
 
-# CPU executor vs llama.cpp (node-llama-cpp, pinned in bench/peer) in one run,
-# with this machine's memory bandwidth (bench/README.md); then the WebGPU
-# executor vs the CPU executor on this machine's WebGPU adapter.
-bench:
+# CPU executor vs llama.cpp (node-llama-cpp, pinned in bench/peer), alternated
+# runs with medians and ranges (bench/README.md): every model at 1 thread and a
+# 128-token prompt; SmolLM2-135M's and Qwen2.5-0.5B's shapes at 1,024 tokens on
+# 1 and 2 threads and at 128 tokens on 2; then the WebGPU executor vs the CPU
+# executor on this machine's WebGPU adapter, five runs of five iterations.
+bench: bench-peer
+	$(GO) run ./bench -threads 1 -prompt 128
+	$(GO) run ./bench -threads 1,2 -prompt 1024 -influence=false -models smollm2-135m,qwen2.5-0.5b
+	$(GO) run ./bench -threads 2 -prompt 128 -influence=false -models smollm2-135m,qwen2.5-0.5b
+	$(GO) test -run '^$$' -bench 'BenchmarkModel' -benchtime 5x -count 5 ./engine/webgpu/
+
+# The native WebGPU executor on whatever adapter this machine has (lavapipe
+# without a GPU: models cut to two layers), against llama.cpp's Vulkan build:
+# prefill and decode, Influence on and off, decode against the adapter's
+# measured bandwidth.
+bench-gpu: bench-peer
+	$(GO) run ./bench -gpu
+
+bench-peer:
 	npm ci --ignore-scripts --no-audit --no-fund --prefix bench/peer
-	$(GO) run ./bench -threads 1
-	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(GO) run ./bench -gpu -threads 1
-	$(GO) test -run '^$$' -bench 'BenchmarkModel' -benchtime 2x ./engine/webgpu/
 
 # How the page starts, by Lighthouse (desktop and mobile presets, median of
 # 3 runs) on bin/serve as make serve runs it; results in docs/bench.md.

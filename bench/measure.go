@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"heed/engine/cpu"
@@ -16,9 +17,19 @@ import (
 
 // heedResult is one child measurement.
 type heedResult struct {
-	PromptIDs   []int32 `json:"prompt_ids"`
-	PrefillTPS  float64 `json:"prefill_tps"`
-	DecodeTPS   float64 `json:"decode_tps"`
+	PromptIDs []int32 `json:"prompt_ids"`
+	Tokens    []int32 `json:"tokens"` // the greedy tokens decode generated
+	// Runners-up and Gaps: each step's second most likely token and its
+	// logit's distance below the chosen one, so that a difference from the
+	// peer can be told to fall on a near tie.
+	RunnersUp  []int32   `json:"runners_up"`
+	Gaps       []float32 `json:"gaps"`
+	PrefillTPS float64   `json:"prefill_tps"`
+	DecodeTPS  float64   `json:"decode_tps"`
+	// CPU seconds the process used (all its threads) in each phase: unlike
+	// the wall-clock rates, they leave out time other processes held the cores.
+	PrefillCPU  float64 `json:"prefill_cpu_s"`
+	DecodeCPU   float64 `json:"decode_cpu_s"`
 	WeightBytes int64   `json:"weight_bytes"`
 	FileBytes   int64   `json:"file_bytes"`
 	Adapter     string  `json:"adapter,omitempty"` // the WebGPU adapter, with its backend and type
@@ -26,7 +37,8 @@ type heedResult struct {
 
 // Executors a child can measure (-executor).
 const (
-	executorCPU    = "cpu"
+	executorCPU    = "cpu"     // what the command line runs: cpu.Options{Int8: true}
+	executorCPUF32 = "cpu-f32" // the f32 reference executor, cpu.New
 	executorWebGPU = "webgpu"
 )
 
@@ -34,8 +46,8 @@ const (
 // device ("" for the CPU executor).
 func newExecutor(kind string, threads int) (e model.Executor, closeAll func(), adapter string, err error) {
 	switch kind {
-	case executorCPU:
-		c := cpu.New(threads)
+	case executorCPU, executorCPUF32:
+		c := cpu.NewWith(cpu.Options{Threads: threads, Int8: kind == executorCPU})
 		return c, c.Close, "", nil
 	case executorWebGPU:
 		d, err := webgpu.Open()
@@ -50,7 +62,7 @@ func newExecutor(kind string, threads int) (e model.Executor, closeAll func(), a
 		info := d.Info()
 		return w, func() { w.Close(); d.Close() }, fmt.Sprintf("%s (%s, %s)", info.Name, info.Backend, info.Type), nil
 	}
-	return nil, nil, "", fmt.Errorf("unknown executor %q (want %s or %s)", kind, executorCPU, executorWebGPU)
+	return nil, nil, "", fmt.Errorf("unknown executor %q (want %s, %s or %s)", kind, executorCPU, executorCPUF32, executorWebGPU)
 }
 
 // benchPrompt is a fixed, model-independent prompt: BOS-free ids spread over
@@ -64,7 +76,7 @@ func benchPrompt(n, vocab int) []int32 {
 }
 
 // measureHeed loads path on the executor named by kind, runs the prompt as one
-// batch, then decode steps greedily; with influence, one highlight is followed
+// batch, then decode steps greedily (the tokens they feed are returned); with influence, one highlight is followed
 // through every step. Both timings end with the logits read back, which on
 // WebGPU waits for the submitted work. One untimed prefill and decode step runs
 // first (the peer warms up the same way): on WebGPU compiling the kernels'
@@ -113,16 +125,16 @@ func measureHeed(kind, path string, threads, promptLen, steps int, influence boo
 		return s.SetTrack(0, ind)
 	}
 	logits := make([]float32, m.Vocab)
+	var tokens, runnersUp []int32
+	var gaps []float32
 	decodeStep := func() error {
 		if err := s.Logits(0, logits); err != nil {
 			return err
 		}
-		next := int32(0)
-		for i, v := range logits {
-			if v > logits[next] {
-				next = int32(i)
-			}
-		}
+		next, second := top2(logits)
+		tokens = append(tokens, next)
+		runnersUp = append(runnersUp, second)
+		gaps = append(gaps, logits[next]-logits[second])
 		if err := m.Forward(s, []int32{next}, st); err != nil {
 			return fmt.Errorf("decode: %w", err)
 		}
@@ -141,10 +153,11 @@ func measureHeed(kind, path string, threads, promptLen, steps int, influence boo
 		return r, fmt.Errorf("warm-up: %w", err)
 	}
 	s.Reset()
+	tokens, runnersUp, gaps = tokens[:0], runnersUp[:0], gaps[:0]
 	if err := track(); err != nil {
 		return r, err
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	if err := m.Prefill(context.Background(), s, r.PromptIDs, st); err != nil {
 		return r, err
 	}
@@ -152,7 +165,8 @@ func measureHeed(kind, path string, threads, promptLen, steps int, influence boo
 		return r, err
 	}
 	r.PrefillTPS = float64(promptLen) / time.Since(start).Seconds()
-	start = time.Now()
+	r.PrefillCPU = cpuSeconds() - cpu0
+	start, cpu0 = time.Now(), cpuSeconds()
 	for range steps {
 		if err := decodeStep(); err != nil {
 			return r, err
@@ -163,7 +177,37 @@ func measureHeed(kind, path string, threads, promptLen, steps int, influence boo
 		return r, err
 	}
 	r.DecodeTPS = float64(steps) / time.Since(start).Seconds()
+	r.DecodeCPU = cpuSeconds() - cpu0
+	r.Tokens, r.RunnersUp, r.Gaps = tokens, runnersUp, gaps
 	return r, nil
+}
+
+// top2 returns the indices of the largest and second largest logits (the
+// lowest index on ties, as the sampler's greedy path).
+func top2(logits []float32) (best, second int32) {
+	if len(logits) > 1 && logits[1] > logits[0] {
+		best, second = 1, 0
+	} else {
+		best, second = 0, 1
+	}
+	for i := int32(2); int(i) < len(logits); i++ {
+		switch v := logits[i]; {
+		case v > logits[best]:
+			best, second = i, best
+		case v > logits[second]:
+			second = i
+		}
+	}
+	return best, second
+}
+
+// cpuSeconds is the user and system CPU time this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // bandwidthBytes is the buffer streamed by the bandwidth measurement: far

@@ -31,3 +31,48 @@ func TestWeightedSumMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestWeightedSumIsOneFMAChain: with AVX2, every element of every chunk (64,
+// 32 and 8 wide) is one fused multiply-add chain over the keys in order, so
+// an element's bits do not depend on the head width around it.
+func TestWeightedSumIsOneFMAChain(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2: the portable sum is the only implementation")
+	}
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, hd := range []int{8, 40, 64, 104, 128, 256} {
+		for _, keys := range []int{1, 9, 130} {
+			stride := hd + 8
+			w, v := randVec(r, keys), randVec(r, keys*stride)
+			out := make([]float32, hd)
+			weightedSum(out, w, v, stride)
+			want := make([]float32, hd)
+			for d := range want {
+				for i := range keys {
+					want[d] = fma32(w[i], v[i*stride+d], want[d])
+				}
+			}
+			sameBits(t, fmt.Sprintf("hd=%d keys=%d", hd, keys), out, want)
+		}
+	}
+}
+
+// TestWeightedSumAddContinues: a sum split at any key, the second part added
+// with weightedSumAdd, gives the one-pass bits (attention splits keys into
+// blocks).
+func TestWeightedSumAddContinues(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, hd := range []int{7, 8, 40, 64, 128} {
+		const keys = 150
+		stride := hd + 8
+		w, v := randVec(r, keys), randVec(r, keys*stride)
+		whole := make([]float32, hd)
+		weightedSum(whole, w, v, stride)
+		for _, split := range []int{1, 64, 149} {
+			got := make([]float32, hd)
+			weightedSum(got, w[:split], v, stride)
+			weightedSumAdd(got, w[split:], v[split*stride:], stride)
+			sameBits(t, fmt.Sprintf("hd=%d split=%d", hd, split), got, whole)
+		}
+	}
+}

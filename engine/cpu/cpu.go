@@ -1,7 +1,11 @@
 // Package cpu is heed's reference executor: every operation of model.Executor
-// in plain Go, multi-threaded over a fixed worker pool, reading quantised
-// weights block by block (a model is never expanded to f32 in memory).
-// It is the oracle the WebGPU kernels are tested against.
+// in plain Go (with vector kernels on amd64, each held to a portable twin),
+// multi-threaded over a fixed worker pool, reading quantised weights block by
+// block (a model is never expanded to f32 in memory). New returns the f32
+// reference, the oracle the WebGPU kernels are tested against; NewWith
+// (Options{Int8: true}) returns the faster executor the command line runs,
+// which multiplies quantised weights with 8-bit activations as llama.cpp does
+// (int8.go).
 package cpu
 
 import (
@@ -35,17 +39,51 @@ type Executor struct {
 	// The jobs of the running operation, reused so dispatch allocates nothing.
 	mm  matMulJob
 	att attentionJob
+
+	// The int8 path (int8.go): whether MatMul takes it, the running
+	// product's quantised activations and job, and each worker's scratch.
+	int8 bool
+	qa   qacts
+	mi   i8Job
+	i8w  []i8Worker
+}
+
+// Options configure an executor.
+type Options struct {
+	// Threads is the number of worker threads (runtime.NumCPU() when <= 0).
+	Threads int
+	// Int8 multiplies Q8_0, Q5_0 and Q4_K weights with activations rounded
+	// to 8 bits, as llama.cpp does (int8.go), on CPUs with AVX-512 VNNI;
+	// other types, and other CPUs, take the f32 path. Off, the executor is
+	// the f32 reference: every weight times the f32 activation, the exact
+	// product of the stored tensor up to f32 rounding, which the WebGPU
+	// kernels and the executor conformance suite are checked against.
+	//
+	// Why an option and not the default: the reference must stay what
+	// New returns, because every test that compares another executor, or a
+	// model, with the CPU builds it with New; the command line, which wants
+	// speed and matches llama.cpp's greedy tokens either way, asks for Int8.
+	Int8 bool
 }
 
 // New returns an executor with the given number of worker threads
 // (runtime.NumCPU() when threads <= 0). Close releases the workers.
-func New(threads int) *Executor {
+func New(threads int) *Executor { return NewWith(Options{Threads: threads}) }
+
+// NewWith returns an executor configured by o. Close releases the workers.
+func NewWith(o Options) *Executor {
+	threads := o.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
 	return &Executor{pool: newPool(threads), rows: make([][]float32, threads), scores: make([][]float32, threads),
-		tiles: make([][]float32, threads), outs: make([][]float32, threads)}
+		tiles: make([][]float32, threads), outs: make([][]float32, threads),
+		int8: o.Int8, i8w: make([]i8Worker, threads)}
 }
+
+// Int8 reports whether MatMul takes the int8 path where it applies
+// (Options.Int8 on a CPU with its kernels).
+func (e *Executor) Int8() bool { return e.int8 && useVNNI }
 
 // Threads is the size of the worker pool.
 func (e *Executor) Threads() int { return e.pool.size }

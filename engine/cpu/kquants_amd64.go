@@ -2,10 +2,6 @@ package cpu
 
 import "heed/engine/ggml"
 
-// Q4_K super-block size in bytes (ggml-common.h block_q4_K): f16 d, f16 dmin,
-// 12 bytes of packed 6-bit scales and mins, 128 bytes of nibbles for 256 elements.
-const q4kBlock = 144
-
 // dotQ4_K returns row · x for one Q4_K row, super-block by super-block:
 // Σ_s d·sc[s]·(q_s · x_s) − Σ_s dmin·m[s]·Σ x_s, all in the vector kernel,
 // the per-sub-block minimum applied through the block sums xsum (one per 32

@@ -10,9 +10,10 @@ import (
 // Minimum work per worker before an operation is split: below this the
 // synchronisation costs more than the arithmetic.
 const (
-	minRowsPerWorker  = 16   // matrix rows of a MatMul
-	minPairsPerWorker = 4    // (query, head) pairs of an Attention
-	minFlopsPerWorker = 8192 // multiply-adds of a MatMul chunk
+	minRowsPerWorker  = 16    // matrix rows of a MatMul
+	minPairsPerWorker = 4     // (query, head) pairs of an Attention
+	minFlopsPerWorker = 8192  // multiply-adds of a MatMul chunk
+	minKeysPerWorker  = 16384 // (query, key) scores of an Attention
 )
 
 func data(b model.Buffer) []float32 { return b.(*buffer).data }
@@ -55,6 +56,10 @@ func (e *Executor) RMSNorm(dst, x model.Buffer, gain model.Weight, n int, eps fl
 // each row once for a batch.
 func (e *Executor) MatMul(dst model.Buffer, w model.Weight, x model.Buffer, n int) {
 	W := w.(*weight)
+	if e.useInt8(W) {
+		e.matMulI8(W, data(x), data(dst), n)
+		return
+	}
 	e.mm = matMulJob{e: e, w: W, x: data(x), y: data(dst), n: n, tiled: n >= tiledMinTokens(W.typ)}
 	if span := xsumSpan(W.typ); span > 0 && hasVecDot(W.typ) && !e.mm.tiled {
 		// Q4_K and Q2_K apply each sub-block's minimum through the sums of x per span.
@@ -185,7 +190,12 @@ func (e *Executor) RoPE(x model.Buffer, n, heads int, pos int, r *model.Rope) {
 
 // SiLUMul sets gate = silu(gate)·up.
 func (e *Executor) SiLUMul(gate, up model.Buffer, count int) {
-	g, u := data(gate)[:count], data(up)[:count]
+	siluMul(data(gate)[:count], data(up)[:count])
+}
+
+// siluMulGo is the portable siluMul: silu(v) = v/(1 + e^−v), e^−v math.Exp's
+// in float64 rounded to float32.
+func siluMulGo(g, u []float32) {
 	for i, v := range g {
 		g[i] = v / (1 + float32(math.Exp(float64(-v)))) * u[i]
 	}
@@ -193,16 +203,55 @@ func (e *Executor) SiLUMul(gate, up model.Buffer, count int) {
 
 // GELUMul sets gate = gelu(gate)·up with GELU's tanh approximation, in float64.
 func (e *Executor) GELUMul(gate, up model.Buffer, count int) {
-	g, u := data(gate)[:count], data(up)[:count]
+	geluMul(data(gate)[:count], data(up)[:count])
+}
+
+// geluMulGo is the portable geluMul.
+func geluMulGo(g, u []float32) {
 	for i, v := range g {
 		g[i] = float32(GELU(float64(v))) * u[i]
 	}
 }
 
 // GELU is the tanh approximation of GELU that Gemma was trained with (PyTorch's
-// gelu(approximate="tanh")): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+// gelu(approximate="tanh")): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Every
+// product and sum is rounded on its own (the explicit conversions keep the
+// compiler from fusing them, as it may for GOAMD64=v3), so the vector kernel
+// (geluMulAVX512) computes the same bits on any build.
 func GELU(x float64) float64 {
-	return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+	inner := x + float64(float64(float64(0.044715*x)*x)*x)
+	return float64(0.5*x) * (1 + tanh64(float64(math.Sqrt(2/math.Pi)*inner)))
+}
+
+// tanh64 is math.Tanh's algorithm (math/tanh.go: ±1 beyond ½·ln 2¹²⁷,
+// 1 − 2/(e^2|x| + 1) from 0.625, a rational function below), every product and
+// sum rounded on its own: math.Tanh's bits wherever the compiler does not fuse
+// its multiply-adds (the default amd64 build).
+func tanh64(x float64) float64 {
+	const maxLog = 8.8029691931113054295988e+01 // ln 2¹²⁷
+	const p0, p1, p2 = -9.64399179425052238628e-1, -9.92877231001918586564e1, -1.61468768441708447952e3
+	const q0, q1, q2 = 1.12811678491632931402e2, 2.23548839060100448583e3, 4.84406305325125486048e3
+	z := math.Abs(x)
+	switch {
+	case z > 0.5*maxLog:
+		if x < 0 {
+			return -1
+		}
+		return 1
+	case z >= 0.625:
+		s := math.Exp(2 * z)
+		z = 1 - 2/(s+1)
+		if x < 0 {
+			z = -z
+		}
+		return z
+	case x == 0:
+		return x
+	}
+	s := float64(x * x)
+	num := float64(float64(float64(p0*s)+p1)*s) + p2
+	den := float64(float64(float64(float64(s+q0)*s)+q1)*s) + q2
+	return x + float64(float64(x*s)*num)/den
 }
 
 // Scale sets x *= s.

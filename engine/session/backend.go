@@ -131,8 +131,12 @@ func (o Opener) Open(ctx context.Context, c Choice, threads int) (b Backend, err
 	return b, nil
 }
 
+// cpuBackend is the CPU executor with llama.cpp's 8-bit activations for
+// quantised weights (cpu.Options.Int8): faster than the f32 reference on CPUs
+// with AVX-512 VNNI, with the same greedy tokens as llama.cpp. Elsewhere (and
+// in wasm) Int8 changes nothing.
 func cpuBackend(threads int) Backend {
-	e := cpu.New(threads)
+	e := cpu.NewWith(cpu.Options{Threads: threads, Int8: true})
 	return Backend{Exec: e, Desc: fmt.Sprintf("cpu (%d threads)", e.Threads())}
 }
 

@@ -182,11 +182,17 @@ var (
 	gpuErr  error
 )
 
-// executors are the CPU executor and, where a WebGPU adapter exists (lavapipe in CI), the
-// WebGPU executor. Under CI a missing adapter fails instead of narrowing the test.
+// executors are the CPU executor (the f32 reference, and with the 8-bit activations the
+// command line uses, which computes quantised weights as llama.cpp does) and, where a WebGPU
+// adapter exists (lavapipe in CI), the WebGPU executor. Under CI a missing adapter fails
+// instead of narrowing the test.
 func executors(t *testing.T) []backend {
 	out := []backend{{"cpu", func(t testing.TB) model.Executor {
 		e := cpu.New(2)
+		t.Cleanup(e.Close)
+		return e
+	}}, {"cpu-int8", func(t testing.TB) model.Executor {
+		e := cpu.NewWith(cpu.Options{Threads: 2, Int8: true})
 		t.Cleanup(e.Close)
 		return e
 	}}}

@@ -1,0 +1,958 @@
+#include "textflag.h"
+
+// AVX-512 (BW, VL, VNNI) kernels of the int8 path; the layout and the order of
+// every rounding step are described in int8.go, whose Go twins these match bit
+// for bit.
+
+// i8idx<>: VPERMPS indices [2i ×8, 2i+1 ×8] for i = 0..3, spreading the scales
+// of blocks 2i and 2i+1 over a pair's 16 lanes (i = 0 also serves Q8_0, Q5_0).
+DATA i8idx<>+0(SB)/8, $0x0
+DATA i8idx<>+8(SB)/8, $0x0
+DATA i8idx<>+16(SB)/8, $0x0
+DATA i8idx<>+24(SB)/8, $0x0
+DATA i8idx<>+32(SB)/8, $0x100000001
+DATA i8idx<>+40(SB)/8, $0x100000001
+DATA i8idx<>+48(SB)/8, $0x100000001
+DATA i8idx<>+56(SB)/8, $0x100000001
+DATA i8idx<>+64(SB)/8, $0x200000002
+DATA i8idx<>+72(SB)/8, $0x200000002
+DATA i8idx<>+80(SB)/8, $0x200000002
+DATA i8idx<>+88(SB)/8, $0x200000002
+DATA i8idx<>+96(SB)/8, $0x300000003
+DATA i8idx<>+104(SB)/8, $0x300000003
+DATA i8idx<>+112(SB)/8, $0x300000003
+DATA i8idx<>+120(SB)/8, $0x300000003
+DATA i8idx<>+128(SB)/8, $0x400000004
+DATA i8idx<>+136(SB)/8, $0x400000004
+DATA i8idx<>+144(SB)/8, $0x400000004
+DATA i8idx<>+152(SB)/8, $0x400000004
+DATA i8idx<>+160(SB)/8, $0x500000005
+DATA i8idx<>+168(SB)/8, $0x500000005
+DATA i8idx<>+176(SB)/8, $0x500000005
+DATA i8idx<>+184(SB)/8, $0x500000005
+DATA i8idx<>+192(SB)/8, $0x600000006
+DATA i8idx<>+200(SB)/8, $0x600000006
+DATA i8idx<>+208(SB)/8, $0x600000006
+DATA i8idx<>+216(SB)/8, $0x600000006
+DATA i8idx<>+224(SB)/8, $0x700000007
+DATA i8idx<>+232(SB)/8, $0x700000007
+DATA i8idx<>+240(SB)/8, $0x700000007
+DATA i8idx<>+248(SB)/8, $0x700000007
+GLOBL i8idx<>(SB), RODATA|NOPTR, $256
+
+// q50perm<>: VPERMQ indices taking [lo0, lo1, hi0, hi1] (16 bytes each) to [lo0, hi0, lo1, hi1].
+DATA q50perm<>+0(SB)/8, $0
+DATA q50perm<>+8(SB)/8, $1
+DATA q50perm<>+16(SB)/8, $4
+DATA q50perm<>+24(SB)/8, $5
+DATA q50perm<>+32(SB)/8, $2
+DATA q50perm<>+40(SB)/8, $3
+DATA q50perm<>+48(SB)/8, $6
+DATA q50perm<>+56(SB)/8, $7
+GLOBL q50perm<>(SB), RODATA|NOPTR, $64
+
+// nibshift<>: VPSRLVW counts 0 for the low 16 words, 4 for the high 16: [qs, qs] becomes [qs, qs>>4].
+DATA nibshift<>+0(SB)/8, $0x0
+DATA nibshift<>+8(SB)/8, $0x0
+DATA nibshift<>+16(SB)/8, $0x0
+DATA nibshift<>+24(SB)/8, $0x0
+DATA nibshift<>+32(SB)/8, $0x4000400040004
+DATA nibshift<>+40(SB)/8, $0x4000400040004
+DATA nibshift<>+48(SB)/8, $0x4000400040004
+DATA nibshift<>+56(SB)/8, $0x4000400040004
+GLOBL nibshift<>(SB), RODATA|NOPTR, $64
+
+// HSUM16 leaves in X's lane 0 the sum of Z's 16 lanes in hsum16's order
+// (halves, quarters, pairs, one), destroying Z; T is a high scratch register.
+#define HSUM16(Z, Y, X, TY, TX) \
+	VEXTRACTF64X4 $1, Z, TY \
+	VADDPS TY, Y, Y \
+	VEXTRACTF32X4 $1, Y, TX \
+	VADDPS TX, X, X \
+	VMOVHLPS X, X, TX \
+	VADDPS TX, X, X \
+	VMOVSHDUP X, TX \
+	VADDSS TX, X, X
+
+// func quantQ8_0AVX512(x *float32, q *int8, d *float32, c *int32, nb, off int)
+// Per 32-element block: amax, d = amax/127 rounded through f16, q = x·(127/amax)
+// rounded to nearest even, 8 lanes of d and the correction −off·Σq in lane 0.
+TEXT ·quantQ8_0AVX512(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), R8
+	MOVQ c+24(FP), R9
+	MOVQ nb+32(FP), CX
+	MOVQ off+40(FP), R10
+	NEGQ R10
+	MOVL $0x7fffffff, AX
+	VPBROADCASTD AX, Z31
+	MOVL $0x42fe0000, AX // 127.0
+	VMOVD AX, X30
+	VPXORD Z29, Z29, Z29
+
+q80loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VPANDD Z31, Z0, Z2
+	VPANDD Z31, Z1, Z3
+	VMAXPS Z3, Z2, Z2
+	VEXTRACTF64X4 $1, Z2, Y3
+	VMAXPS Y3, Y2, Y2
+	VEXTRACTF128 $1, Y2, X3
+	VMAXPS X3, X2, X2
+	VMOVHLPS X2, X2, X3
+	VMAXPS X3, X2, X2
+	VMOVSHDUP X2, X3
+	VMAXSS X3, X2, X2 // amax
+	VDIVSS X30, X2, X4 // d = amax/127
+	VXORPS X5, X5, X5
+	VUCOMISS X5, X2
+	JEQ  q80zero
+	VDIVSS X2, X30, X5 // id = 127/amax
+
+q80zero:
+	VBROADCASTSS X5, Z5
+	VMULPS Z5, Z0, Z0
+	VMULPS Z5, Z1, Z1
+	VCVTPS2DQ Z0, Z0
+	VCVTPS2DQ Z1, Z1
+	VPMOVDB Z0, X6
+	VPMOVDB Z1, X7
+	VMOVDQU X6, (DI)
+	VMOVDQU X7, 16(DI)
+	VPADDD Z1, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VPADDD X1, X0, X0
+	VMOVD X0, AX
+	IMULL R10, AX // −off·Σq
+	VCVTPS2PH $0, X4, X4
+	VCVTPH2PS X4, X4
+	VBROADCASTSS X4, Y4
+	VMOVUPS Y4, (R8)
+	VMOVDQU32 Y29, (R9)
+	MOVL AX, (R9)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  q80loop
+	VZEROUPPER
+	RET
+
+// func quantQ8_KAVX512(x *float32, q *int8, d, xm *float32, ns int)
+// Per 256-element super-block: the element of largest magnitude (the first
+// of equals) mx, iscale = −127/mx, q = min(127, x·iscale rounded to nearest
+// even), d = 1/iscale in 64 lanes, and d·Σq per 32-element block in xm.
+TEXT ·quantQ8_KAVX512(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), R8
+	MOVQ xm+24(FP), R9
+	MOVQ ns+32(FP), CX
+	MOVL $0x7fffffff, AX
+	VPBROADCASTD AX, Z31
+	MOVL $127, AX
+	VPBROADCASTD AX, Z30
+	MOVL $0xc2fe0000, AX // −127.0
+	VMOVD AX, X29
+	MOVL $0x3f800000, AX // 1.0
+	VMOVD AX, X28
+
+q8kloop:
+	VPANDD (SI), Z31, Z0
+	VPANDD 64(SI), Z31, Z1
+	VPANDD 128(SI), Z31, Z2
+	VPANDD 192(SI), Z31, Z3
+	VPANDD 256(SI), Z31, Z4
+	VPANDD 320(SI), Z31, Z5
+	VPANDD 384(SI), Z31, Z6
+	VPANDD 448(SI), Z31, Z7
+	VPANDD 512(SI), Z31, Z8
+	VPANDD 576(SI), Z31, Z9
+	VPANDD 640(SI), Z31, Z10
+	VPANDD 704(SI), Z31, Z11
+	VPANDD 768(SI), Z31, Z12
+	VPANDD 832(SI), Z31, Z13
+	VPANDD 896(SI), Z31, Z14
+	VPANDD 960(SI), Z31, Z15
+	VMAXPS Z8, Z0, Z0
+	VMAXPS Z9, Z1, Z1
+	VMAXPS Z10, Z2, Z2
+	VMAXPS Z11, Z3, Z3
+	VMAXPS Z12, Z4, Z4
+	VMAXPS Z13, Z5, Z5
+	VMAXPS Z14, Z6, Z6
+	VMAXPS Z15, Z7, Z7
+	VMAXPS Z4, Z0, Z0
+	VMAXPS Z5, Z1, Z1
+	VMAXPS Z6, Z2, Z2
+	VMAXPS Z7, Z3, Z3
+	VMAXPS Z2, Z0, Z0
+	VMAXPS Z3, Z1, Z1
+	VMAXPS Z1, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VMOVHLPS X0, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSHDUP X0, X1
+	VMAXSS X1, X0, X0 // amax
+	VXORPS X2, X2, X2 // iscale
+	VXORPS X3, X3, X3 // d
+	VUCOMISS X2, X0
+	JEQ  q8kscaled
+	VBROADCASTSS X0, Z0
+	XORQ DX, DX
+
+q8kfind:
+	VPANDD (SI)(DX*1), Z31, Z1
+	VCMPPS $0, Z0, Z1, K1
+	KMOVW K1, AX
+	TESTL AX, AX
+	JNZ  q8kfound
+	ADDQ $64, DX
+	JMP  q8kfind
+
+q8kfound:
+	TZCNTL AX, AX
+	LEAQ (DX)(AX*4), DX
+	VMOVSS (SI)(DX*1), X1 // mx
+	VDIVSS X1, X29, X2 // iscale = −127/mx
+	VDIVSS X2, X28, X3 // d = 1/iscale
+
+q8kscaled:
+	VBROADCASTSS X2, Z2
+	VBROADCASTSS X3, Z3
+	VMOVUPS Z3, (R8)
+	VMOVUPS Z3, 64(R8)
+	VMOVUPS Z3, 128(R8)
+	VMOVUPS Z3, 192(R8)
+	XORQ DX, DX
+
+q8kblock:
+	VMULPS (SI)(DX*4), Z2, Z0
+	VMULPS 64(SI)(DX*4), Z2, Z1
+	VCVTPS2DQ Z0, Z0
+	VCVTPS2DQ Z1, Z1
+	VPMINSD Z30, Z0, Z0
+	VPMINSD Z30, Z1, Z1
+	VPMOVDB Z0, X4
+	VPMOVDB Z1, X5
+	VMOVDQU X4, (DI)(DX*1)
+	VMOVDQU X5, 16(DI)(DX*1)
+	VPADDD Z1, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VPADDD X1, X0, X0
+	VCVTDQ2PS X0, X0
+	VMULSS X3, X0, X0 // d·Σq
+	MOVQ DX, AX
+	SHRQ $3, AX
+	VMOVSS X0, (R9)(AX*1)
+	ADDQ $32, DX
+	CMPQ DX, $256
+	JLT  q8kblock
+	ADDQ $1024, SI
+	ADDQ $256, DI
+	ADDQ $256, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  q8kloop
+	VZEROUPPER
+	RET
+
+// func gemmI8AVX512(u *uint8, s, m *float32, q *int8, d *float32, c *int32, xm, y *float32, ystride, groups, np, nm int)
+// Four weight rows (u, s, m; rows L = 64·np bytes apart, m rows 4·nm) by
+// groups of four tokens (q, d, c L bytes apart, xm 4·nm; one group after the
+// other): per pair and (row r, token t) T = c_t + Σ u_r·q_t (VPDPBUSD),
+// acc += float(T)·(s_r·d_t); then acc −= m_r·xm_t per 16 minimums; the sum of
+// acc's lanes goes to y[(4g+t)·ystride + r]. Accumulators Z(4t+r); the rows'
+// quants and scales stay in Z16–23 for the four tokens, each token's quants,
+// scales and correction in Z24–26 for the four rows: 20 loads per pair for 64
+// multiply-type operations.
+TEXT ·gemmI8AVX512(SB), NOSPLIT, $0-96
+	MOVQ q+24(FP), R8
+	MOVQ d+32(FP), R9
+	MOVQ c+40(FP), R10
+	MOVQ xm+48(FP), R13
+	MOVQ y+56(FP), R12
+	MOVQ ystride+64(FP), R11
+	SHLQ $2, R11
+
+gemmgroup:
+	MOVQ u+0(FP), SI
+	MOVQ s+8(FP), DI
+	MOVQ np+80(FP), CX
+	MOVQ CX, DX
+	SHLQ $6, DX // L
+	LEAQ (DX)(DX*2), BX // 3L
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+gemmpair:
+	VMOVDQU64 (SI), Z16
+	VMOVUPS (DI), Z20
+	VMOVDQU64 (SI)(DX*1), Z17
+	VMOVUPS (DI)(DX*1), Z21
+	VMOVDQU64 (SI)(DX*2), Z18
+	VMOVUPS (DI)(DX*2), Z22
+	VMOVDQU64 (SI)(BX*1), Z19
+	VMOVUPS (DI)(BX*1), Z23
+	VMOVDQU64 (R8), Z24
+	VMOVUPS (R9), Z25
+	VMOVDQU32 (R10), Z26
+	VMOVDQA32 Z26, Z27
+	VPDPBUSD Z24, Z16, Z27
+	VCVTDQ2PS Z27, Z27
+	VMULPS Z20, Z25, Z28
+	VFMADD231PS Z28, Z27, Z0
+	VMOVDQA32 Z26, Z29
+	VPDPBUSD Z24, Z17, Z29
+	VCVTDQ2PS Z29, Z29
+	VMULPS Z21, Z25, Z30
+	VFMADD231PS Z30, Z29, Z1
+	VMOVDQA32 Z26, Z27
+	VPDPBUSD Z24, Z18, Z27
+	VCVTDQ2PS Z27, Z27
+	VMULPS Z22, Z25, Z28
+	VFMADD231PS Z28, Z27, Z2
+	VMOVDQA32 Z26, Z29
+	VPDPBUSD Z24, Z19, Z29
+	VCVTDQ2PS Z29, Z29
+	VMULPS Z23, Z25, Z30
+	VFMADD231PS Z30, Z29, Z3
+	VMOVDQU64 (R8)(DX*1), Z24
+	VMOVUPS (R9)(DX*1), Z25
+	VMOVDQU32 (R10)(DX*1), Z26
+	VMOVDQA32 Z26, Z27
+	VPDPBUSD Z24, Z16, Z27
+	VCVTDQ2PS Z27, Z27
+	VMULPS Z20, Z25, Z28
+	VFMADD231PS Z28, Z27, Z4
+	VMOVDQA32 Z26, Z29
+	VPDPBUSD Z24, Z17, Z29
+	VCVTDQ2PS Z29, Z29
+	VMULPS Z21, Z25, Z30
+	VFMADD231PS Z30, Z29, Z5
+	VMOVDQA32 Z26, Z27
+	VPDPBUSD Z24, Z18, Z27
+	VCVTDQ2PS Z27, Z27
+	VMULPS Z22, Z25, Z28
+	VFMADD231PS Z28, Z27, Z6
+	VMOVDQA32 Z26, Z29
+	VPDPBUSD Z24, Z19, Z29
+	VCVTDQ2PS Z29, Z29
+	VMULPS Z23, Z25, Z30
+	VFMADD231PS Z30, Z29, Z7
+	VMOVDQU64 (R8)(DX*2), Z24
+	VMOVUPS (R9)(DX*2), Z25
+	VMOVDQU32 (R10)(DX*2), Z26
+	VMOVDQA32 Z26, Z27
+	VPDPBUSD Z24, Z16, Z27
+	VCVTDQ2PS Z27, Z27
+	VMULPS Z20, Z25, Z28
+	VFMADD231PS Z28, Z27, Z8
+	VMOVDQA32 Z26, Z29
+	VPDPBUSD Z24, Z17, Z29
+	VCVTDQ2PS Z29, Z29
+	VMULPS Z21, Z25, Z30
+	VFMADD231PS Z30, Z29, Z9
+	VMOVDQA32 Z26, Z27
+	VPDPBUSD Z24, Z18, Z27
+	VCVTDQ2PS Z27, Z27
+	VMULPS Z22, Z25, Z28
+	VFMADD231PS Z28, Z27, Z10
+	VMOVDQA32 Z26, Z29
+	VPDPBUSD Z24, Z19, Z29
+	VCVTDQ2PS Z29, Z29
+	VMULPS Z23, Z25, Z30
+	VFMADD231PS Z30, Z29, Z11
+	VMOVDQU64 (R8)(BX*1), Z24
+	VMOVUPS (R9)(BX*1), Z25
+	VMOVDQU32 (R10)(BX*1), Z26
+	VMOVDQA32 Z26, Z27
+	VPDPBUSD Z24, Z16, Z27
+	VCVTDQ2PS Z27, Z27
+	VMULPS Z20, Z25, Z28
+	VFMADD231PS Z28, Z27, Z12
+	VMOVDQA32 Z26, Z29
+	VPDPBUSD Z24, Z17, Z29
+	VCVTDQ2PS Z29, Z29
+	VMULPS Z21, Z25, Z30
+	VFMADD231PS Z30, Z29, Z13
+	VMOVDQA32 Z26, Z27
+	VPDPBUSD Z24, Z18, Z27
+	VCVTDQ2PS Z27, Z27
+	VMULPS Z22, Z25, Z28
+	VFMADD231PS Z28, Z27, Z14
+	VMOVDQA32 Z26, Z29
+	VPDPBUSD Z24, Z19, Z29
+	VCVTDQ2PS Z29, Z29
+	VMULPS Z23, Z25, Z30
+	VFMADD231PS Z30, Z29, Z15
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	ADDQ $64, R10
+	DECQ CX
+	JNZ  gemmpair
+	// The next group's tokens start 3L past where this group's first token ended.
+	ADDQ BX, R8
+	ADDQ BX, R9
+	ADDQ BX, R10
+	MOVQ nm+88(FP), CX
+	TESTQ CX, CX
+	JZ   gemmsum
+	MOVQ m+16(FP), SI
+	MOVQ R13, AX
+	MOVQ CX, DX
+	SHLQ $2, DX // 4·nm
+	LEAQ (DX)(DX*2), BX
+	SHRQ $4, CX
+
+gemmmin:
+	VMOVUPS (SI), Z16
+	VMOVUPS (SI)(DX*1), Z17
+	VMOVUPS (SI)(DX*2), Z18
+	VMOVUPS (SI)(BX*1), Z19
+	VFNMADD231PS (AX), Z16, Z0
+	VFNMADD231PS (AX), Z17, Z1
+	VFNMADD231PS (AX), Z18, Z2
+	VFNMADD231PS (AX), Z19, Z3
+	VFNMADD231PS (AX)(DX*1), Z16, Z4
+	VFNMADD231PS (AX)(DX*1), Z17, Z5
+	VFNMADD231PS (AX)(DX*1), Z18, Z6
+	VFNMADD231PS (AX)(DX*1), Z19, Z7
+	VFNMADD231PS (AX)(DX*2), Z16, Z8
+	VFNMADD231PS (AX)(DX*2), Z17, Z9
+	VFNMADD231PS (AX)(DX*2), Z18, Z10
+	VFNMADD231PS (AX)(DX*2), Z19, Z11
+	VFNMADD231PS (AX)(BX*1), Z16, Z12
+	VFNMADD231PS (AX)(BX*1), Z17, Z13
+	VFNMADD231PS (AX)(BX*1), Z18, Z14
+	VFNMADD231PS (AX)(BX*1), Z19, Z15
+	ADDQ $64, SI
+	ADDQ $64, AX
+	DECQ CX
+	JNZ  gemmmin
+	LEAQ (R13)(DX*4), R13
+
+gemmsum:
+	LEAQ (R11)(R11*2), AX
+	HSUM16(Z0, Y0, X0, Y16, X16)
+	VMOVSS X0, 0(R12)
+	HSUM16(Z1, Y1, X1, Y16, X16)
+	VMOVSS X1, 4(R12)
+	HSUM16(Z2, Y2, X2, Y16, X16)
+	VMOVSS X2, 8(R12)
+	HSUM16(Z3, Y3, X3, Y16, X16)
+	VMOVSS X3, 12(R12)
+	HSUM16(Z4, Y4, X4, Y16, X16)
+	VMOVSS X4, 0(R12)(R11*1)
+	HSUM16(Z5, Y5, X5, Y16, X16)
+	VMOVSS X5, 4(R12)(R11*1)
+	HSUM16(Z6, Y6, X6, Y16, X16)
+	VMOVSS X6, 8(R12)(R11*1)
+	HSUM16(Z7, Y7, X7, Y16, X16)
+	VMOVSS X7, 12(R12)(R11*1)
+	HSUM16(Z8, Y8, X8, Y16, X16)
+	VMOVSS X8, 0(R12)(R11*2)
+	HSUM16(Z9, Y9, X9, Y16, X16)
+	VMOVSS X9, 4(R12)(R11*2)
+	HSUM16(Z10, Y10, X10, Y16, X16)
+	VMOVSS X10, 8(R12)(R11*2)
+	HSUM16(Z11, Y11, X11, Y16, X16)
+	VMOVSS X11, 12(R12)(R11*2)
+	HSUM16(Z12, Y12, X12, Y16, X16)
+	VMOVSS X12, 0(R12)(AX*1)
+	HSUM16(Z13, Y13, X13, Y16, X16)
+	VMOVSS X13, 4(R12)(AX*1)
+	HSUM16(Z14, Y14, X14, Y16, X16)
+	VMOVSS X14, 8(R12)(AX*1)
+	HSUM16(Z15, Y15, X15, Y16, X16)
+	VMOVSS X15, 12(R12)(AX*1)
+	LEAQ (R12)(R11*4), R12
+	DECQ groups+72(FP)
+	JNZ  gemmgroup
+	VZEROUPPER
+	RET
+
+// func matVecQ8_0AVX512(w *byte, rowBytes, rows int, q *int8, d *float32, c *int32, y *float32, np int)
+// y[i] = row i · token, reading each pair of 34-byte blocks directly: quants
+// q+128 (XOR 0x80), scales from the blocks' f16 fields; then as gemmI8AVX512
+// for one row and one token. Rows follow each other (rowBytes = 68·np).
+TEXT ·matVecQ8_0AVX512(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), R12
+	MOVQ rows+16(FP), BX
+	MOVQ y+48(FP), DI
+	VMOVDQU64 i8idx<>(SB), Z30
+	VMOVDQU64 q50perm<>(SB), Z28
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, Z27
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z26
+	MOVL $0x10101010, AX
+	VPBROADCASTD AX, Z25
+
+Q8_0row:
+	VPXORD Z0, Z0, Z0
+	MOVQ q+24(FP), R9
+	MOVQ d+32(FP), R10
+	MOVQ c+40(FP), R11
+	MOVQ np+56(FP), CX
+
+Q8_0pair:
+	VMOVDQU 2(R12), Y1
+	VINSERTI64X4 $1, 36(R12), Z1, Z1
+	VPXORD Z27, Z1, Z1
+	VMOVDQU32 (R11), Z2
+	VPDPBUSD (R9), Z1, Z2
+	VCVTDQ2PS Z2, Z2
+	MOVWLZX (R12), AX
+	MOVWLZX 34(R12), DX
+	SHLL $16, DX
+	ORL  DX, AX
+	VMOVD AX, X3
+	VCVTPH2PS X3, X3
+	VPERMPS Z3, Z30, Z3
+	VMULPS (R10), Z3, Z3
+	VFMADD231PS Z3, Z2, Z0
+	ADDQ $68, R12
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	DECQ CX
+	JNZ  Q8_0pair
+	HSUM16(Z0, Y0, X0, Y16, X16)
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	DECQ BX
+	JNZ  Q8_0row
+	VZEROUPPER
+	RET
+
+// func matVecQ5_0AVX512(w *byte, rowBytes, rows int, q *int8, d *float32, c *int32, y *float32, np int)
+// As matVecQ8_0AVX512 for 22-byte Q5_0 blocks: nibbles and fifth bits (qh,
+// one per element, added as 16 through a byte mask) give quants 0..31.
+TEXT ·matVecQ5_0AVX512(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), R12
+	MOVQ rows+16(FP), BX
+	MOVQ y+48(FP), DI
+	VMOVDQU64 i8idx<>(SB), Z30
+	VMOVDQU64 q50perm<>(SB), Z28
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, Z27
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z26
+	MOVL $0x10101010, AX
+	VPBROADCASTD AX, Z25
+
+Q5_0row:
+	VPXORD Z0, Z0, Z0
+	MOVQ q+24(FP), R9
+	MOVQ d+32(FP), R10
+	MOVQ c+40(FP), R11
+	MOVQ np+56(FP), CX
+
+Q5_0pair:
+	VMOVDQU 6(R12), X1
+	VINSERTI128 $1, 28(R12), Y1, Y1
+	VPSRLW $4, Y1, Y2
+	VINSERTI64X4 $1, Y2, Z1, Z1
+	VPANDD Z26, Z1, Z1
+	VPERMQ Z1, Z28, Z1
+	MOVL 2(R12), AX
+	MOVL 24(R12), DX
+	SHLQ $32, DX
+	ORQ  DX, AX
+	KMOVQ AX, K1
+	VPADDB Z25, Z1, K1, Z1
+	VMOVDQU32 (R11), Z2
+	VPDPBUSD (R9), Z1, Z2
+	VCVTDQ2PS Z2, Z2
+	MOVWLZX (R12), AX
+	MOVWLZX 22(R12), DX
+	SHLL $16, DX
+	ORL  DX, AX
+	VMOVD AX, X3
+	VCVTPH2PS X3, X3
+	VPERMPS Z3, Z30, Z3
+	VMULPS (R10), Z3, Z3
+	VFMADD231PS Z3, Z2, Z0
+	ADDQ $44, R12
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	DECQ CX
+	JNZ  Q5_0pair
+	HSUM16(Z0, Y0, X0, Y16, X16)
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	DECQ BX
+	JNZ  Q5_0row
+	VZEROUPPER
+	RET
+
+// func decodeQ8_0AVX512(w *byte, rows int, u *uint8, s *float32, m *float32, np, nm int)
+// Writes rows Q8_0 rows (following each other) as the int8 layout's u and s,
+// rows 64·np bytes and 16·np floats apart (m, nm: unused, for a common signature).
+TEXT ·decodeQ8_0AVX512(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), R12
+	MOVQ rows+8(FP), BX
+	MOVQ u+16(FP), DI
+	MOVQ s+24(FP), R10
+	VMOVDQU64 i8idx<>(SB), Z30
+	VMOVDQU64 q50perm<>(SB), Z28
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, Z27
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z26
+	MOVL $0x10101010, AX
+	VPBROADCASTD AX, Z25
+
+Q8_0drow:
+	MOVQ np+40(FP), CX
+
+Q8_0dpair:
+	VMOVDQU 2(R12), Y1
+	VINSERTI64X4 $1, 36(R12), Z1, Z1
+	VPXORD Z27, Z1, Z1
+	VMOVDQU64 Z1, (DI)
+	MOVWLZX (R12), AX
+	MOVWLZX 34(R12), DX
+	SHLL $16, DX
+	ORL  DX, AX
+	VMOVD AX, X3
+	VCVTPH2PS X3, X3
+	VPERMPS Z3, Z30, Z3
+	VMOVUPS Z3, (R10)
+	ADDQ $68, R12
+	ADDQ $64, DI
+	ADDQ $64, R10
+	DECQ CX
+	JNZ  Q8_0dpair
+	DECQ BX
+	JNZ  Q8_0drow
+	VZEROUPPER
+	RET
+
+// func decodeQ5_0AVX512(w *byte, rows int, u *uint8, s *float32, m *float32, np, nm int)
+// As decodeQ8_0AVX512 for Q5_0 rows.
+TEXT ·decodeQ5_0AVX512(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), R12
+	MOVQ rows+8(FP), BX
+	MOVQ u+16(FP), DI
+	MOVQ s+24(FP), R10
+	VMOVDQU64 i8idx<>(SB), Z30
+	VMOVDQU64 q50perm<>(SB), Z28
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, Z27
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z26
+	MOVL $0x10101010, AX
+	VPBROADCASTD AX, Z25
+
+Q5_0drow:
+	MOVQ np+40(FP), CX
+
+Q5_0dpair:
+	VMOVDQU 6(R12), X1
+	VINSERTI128 $1, 28(R12), Y1, Y1
+	VPSRLW $4, Y1, Y2
+	VINSERTI64X4 $1, Y2, Z1, Z1
+	VPANDD Z26, Z1, Z1
+	VPERMQ Z1, Z28, Z1
+	MOVL 2(R12), AX
+	MOVL 24(R12), DX
+	SHLQ $32, DX
+	ORQ  DX, AX
+	KMOVQ AX, K1
+	VPADDB Z25, Z1, K1, Z1
+	VMOVDQU64 Z1, (DI)
+	MOVWLZX (R12), AX
+	MOVWLZX 22(R12), DX
+	SHLL $16, DX
+	ORL  DX, AX
+	VMOVD AX, X3
+	VCVTPH2PS X3, X3
+	VPERMPS Z3, Z30, Z3
+	VMOVUPS Z3, (R10)
+	ADDQ $44, R12
+	ADDQ $64, DI
+	ADDQ $64, R10
+	DECQ CX
+	JNZ  Q5_0dpair
+	DECQ BX
+	JNZ  Q5_0drow
+	VZEROUPPER
+	RET
+
+// func matVecQ4_KAVX512(w *byte, rowBytes, rows int, q *int8, d, xm, ms, y *float32, ns, nm int)
+// As gemmI8AVX512 for one row and one token, reading 144-byte Q4_K
+// super-blocks directly: the 6-bit scales and minimums unpacked in general
+// registers (get_scale_min_k4), scales d·sc per sub-block spread over pairs,
+// minimums dmin·m written to ms (nm floats, padding zeroed) for the final
+// acc −= ms·xm. Rows follow each other (rowBytes = 144·ns).
+TEXT ·matVecQ4_KAVX512(SB), NOSPLIT, $0-80
+	MOVQ w+0(FP), R12
+	MOVQ rows+16(FP), BX
+	MOVQ y+56(FP), DI
+	VMOVDQU64 i8idx<>(SB), Z20
+	VMOVDQU64 i8idx<>+64(SB), Z21
+	VMOVDQU64 i8idx<>+128(SB), Z22
+	VMOVDQU64 i8idx<>+192(SB), Z23
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z31
+	VPXORD Z30, Z30, Z30
+	VMOVDQU64 nibshift<>(SB), Z29
+
+q4krow:
+	VPXORD Z0, Z0, Z0
+	MOVQ q+24(FP), R9
+	MOVQ d+32(FP), R10
+	MOVQ ms+48(FP), R13
+	MOVQ ns+64(FP), CX
+
+q4ksb:
+
+	MOVL 4(R12), AX
+	MOVL 8(R12), DX
+	MOVL 12(R12), R11
+	MOVL AX, SI
+	SHRL $6, SI
+	ANDL $0x03030303, SI
+	SHLL $4, SI
+	MOVL R11, R8
+	ANDL $0x0f0f0f0f, R8
+	ORL  R8, SI
+	ANDL $0x3f3f3f3f, AX
+	SHLQ $32, SI
+	ORQ  SI, AX // scales 0..7
+	VMOVQ AX, X1
+	MOVL DX, SI
+	SHRL $6, SI
+	ANDL $0x03030303, SI
+	SHLL $4, SI
+	SHRL $4, R11
+	ANDL $0x0f0f0f0f, R11
+	ORL  R11, SI
+	ANDL $0x3f3f3f3f, DX
+	SHLQ $32, SI
+	ORQ  SI, DX // minimums 0..7
+	VMOVQ DX, X2
+	MOVL (R12), AX
+	VMOVD AX, X3
+	VCVTPH2PS X3, X3 // d, dmin
+	VBROADCASTSS X3, Y4
+	VMOVSHDUP X3, X5
+	VBROADCASTSS X5, Y5
+	VPMOVZXBD X1, Y1
+	VCVTDQ2PS Y1, Y1
+	VMULPS Y4, Y1, Y1 // d·sc
+	VPMOVZXBD X2, Y2
+	VCVTDQ2PS Y2, Y2
+	VMULPS Y5, Y2, Y2 // dmin·m
+	VMOVUPS Y2, (R13)
+	VBROADCASTSS (R10), Y12
+	VMULPS Y12, Y1, Y1 // d·sc·dx
+	VBROADCASTI64X4 16(R12), Z6
+	VPSRLVW Z29, Z6, Z6
+	VPANDD Z31, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPDPBUSD 0(R9), Z6, Z7
+	VCVTDQ2PS Z7, Z7
+	VPERMPS Z1, Z20, Z8
+	VFMADD231PS Z8, Z7, Z0
+	VBROADCASTI64X4 48(R12), Z6
+	VPSRLVW Z29, Z6, Z6
+	VPANDD Z31, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPDPBUSD 64(R9), Z6, Z7
+	VCVTDQ2PS Z7, Z7
+	VPERMPS Z1, Z21, Z8
+	VFMADD231PS Z8, Z7, Z0
+	VBROADCASTI64X4 80(R12), Z6
+	VPSRLVW Z29, Z6, Z6
+	VPANDD Z31, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPDPBUSD 128(R9), Z6, Z7
+	VCVTDQ2PS Z7, Z7
+	VPERMPS Z1, Z22, Z8
+	VFMADD231PS Z8, Z7, Z0
+	VBROADCASTI64X4 112(R12), Z6
+	VPSRLVW Z29, Z6, Z6
+	VPANDD Z31, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPDPBUSD 192(R9), Z6, Z7
+	VCVTDQ2PS Z7, Z7
+	VPERMPS Z1, Z23, Z8
+	VFMADD231PS Z8, Z7, Z0
+	ADDQ $144, R12
+	ADDQ $256, R9
+	ADDQ $256, R10
+	ADDQ $32, R13
+	DECQ CX
+	JNZ  q4ksb
+	MOVQ ns+64(FP), AX
+	SHLQ $3, AX
+	CMPQ AX, nm+72(FP)
+	JEQ  q4kmins
+	VMOVUPS Y30, (R13) // padding: nm = 8·ns + 8
+
+q4kmins:
+	MOVQ xm+40(FP), R11
+	MOVQ ms+48(FP), R13
+	MOVQ nm+72(FP), CX
+	SHRQ $4, CX
+
+q4kmin:
+	VMOVUPS (R13), Z9
+	VFNMADD231PS (R11), Z9, Z0
+	ADDQ $64, R11
+	ADDQ $64, R13
+	DECQ CX
+	JNZ  q4kmin
+	HSUM16(Z0, Y0, X0, Y16, X16)
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	DECQ BX
+	JNZ  q4krow
+	VZEROUPPER
+	RET
+
+
+// func decodeQ4_KAVX512(w *byte, rows int, u *uint8, s *float32, m *float32, np, nm int)
+// Writes rows Q4_K rows (following each other) as the int8 layout's u, s and
+// m (rows 64·np bytes, 16·np floats and nm floats apart, m's padding zeroed),
+// unpacking as matVecQ4_KAVX512 does.
+TEXT ·decodeQ4_KAVX512(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), R12
+	MOVQ rows+8(FP), BX
+	MOVQ u+16(FP), DI
+	MOVQ s+24(FP), R10
+	MOVQ m+32(FP), R13
+	VMOVDQU64 i8idx<>(SB), Z20
+	VMOVDQU64 i8idx<>+64(SB), Z21
+	VMOVDQU64 i8idx<>+128(SB), Z22
+	VMOVDQU64 i8idx<>+192(SB), Z23
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z31
+	VPXORD Z30, Z30, Z30
+	VMOVDQU64 nibshift<>(SB), Z29
+
+q4kdrow:
+	MOVQ np+40(FP), CX
+	SHRQ $2, CX // super-blocks
+	MOVQ R13, R9
+
+q4kdsb:
+	MOVL 4(R12), AX
+	MOVL 8(R12), DX
+	MOVL 12(R12), R11
+	MOVL AX, SI
+	SHRL $6, SI
+	ANDL $0x03030303, SI
+	SHLL $4, SI
+	MOVL R11, R8
+	ANDL $0x0f0f0f0f, R8
+	ORL  R8, SI
+	ANDL $0x3f3f3f3f, AX
+	SHLQ $32, SI
+	ORQ  SI, AX // scales 0..7
+	VMOVQ AX, X1
+	MOVL DX, SI
+	SHRL $6, SI
+	ANDL $0x03030303, SI
+	SHLL $4, SI
+	SHRL $4, R11
+	ANDL $0x0f0f0f0f, R11
+	ORL  R11, SI
+	ANDL $0x3f3f3f3f, DX
+	SHLQ $32, SI
+	ORQ  SI, DX // minimums 0..7
+	VMOVQ DX, X2
+	MOVL (R12), AX
+	VMOVD AX, X3
+	VCVTPH2PS X3, X3 // d, dmin
+	VBROADCASTSS X3, Y4
+	VMOVSHDUP X3, X5
+	VBROADCASTSS X5, Y5
+	VPMOVZXBD X1, Y1
+	VCVTDQ2PS Y1, Y1
+	VMULPS Y4, Y1, Y1 // d·sc
+	VPMOVZXBD X2, Y2
+	VCVTDQ2PS Y2, Y2
+	VMULPS Y5, Y2, Y2 // dmin·m
+	VBROADCASTI64X4 16(R12), Z6
+	VPSRLVW Z29, Z6, Z6
+	VPANDD Z31, Z6, Z6
+	VMOVDQU64 Z6, 0(DI)
+	VPERMPS Z1, Z20, Z8
+	VMOVUPS Z8, 0(R10)
+	VBROADCASTI64X4 48(R12), Z6
+	VPSRLVW Z29, Z6, Z6
+	VPANDD Z31, Z6, Z6
+	VMOVDQU64 Z6, 64(DI)
+	VPERMPS Z1, Z21, Z8
+	VMOVUPS Z8, 64(R10)
+	VBROADCASTI64X4 80(R12), Z6
+	VPSRLVW Z29, Z6, Z6
+	VPANDD Z31, Z6, Z6
+	VMOVDQU64 Z6, 128(DI)
+	VPERMPS Z1, Z22, Z8
+	VMOVUPS Z8, 128(R10)
+	VBROADCASTI64X4 112(R12), Z6
+	VPSRLVW Z29, Z6, Z6
+	VPANDD Z31, Z6, Z6
+	VMOVDQU64 Z6, 192(DI)
+	VPERMPS Z1, Z23, Z8
+	VMOVUPS Z8, 192(R10)
+	VMOVUPS Y2, (R9)
+	ADDQ $144, R12
+	ADDQ $256, DI
+	ADDQ $256, R10
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  q4kdsb
+	MOVQ np+40(FP), AX
+	SHLQ $1, AX // 8·ns
+	CMPQ AX, nm+48(FP)
+	JEQ  q4kdnext
+	VMOVUPS Y30, (R9)
+
+q4kdnext:
+	MOVQ nm+48(FP), AX
+	LEAQ (R13)(AX*4), R13
+	DECQ BX
+	JNZ  q4kdrow
+	VZEROUPPER
+	RET
