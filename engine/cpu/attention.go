@@ -15,8 +15,10 @@ func (e *Executor) Attention(a *model.Attention) {
 		e.mixPart = make([]float32, pairs*nmix)
 	}
 	ctx, _ := a.K.Shape()
-	e.att = attentionJob{e: e, a: a, ctx: ctx, nmix: nmix}
-	e.pool.run(pairs, minPairsPerWorker, &e.att)
+	if !e.kern.attention(a, e.mixPart, ctx) {
+		e.att = attentionJob{e: e, a: a, ctx: ctx, nmix: nmix}
+		e.pool.run(pairs, minPairsPerWorker, &e.att)
+	}
 	for j, mx := range a.Mix {
 		out := data(mx.Out)
 		for t := range a.N {

@@ -35,6 +35,9 @@ type Executor struct {
 	// The jobs of the running operation, reused so dispatch allocates nothing.
 	mm  matMulJob
 	att attentionJob
+	// kern runs products, attention and gates in the browser's SIMD kernels
+	// (kernels_js.go), or is nil.
+	kern *kernels
 }
 
 // New returns an executor with the given number of worker threads
@@ -44,14 +47,17 @@ func New(threads int) *Executor {
 		threads = runtime.NumCPU()
 	}
 	return &Executor{pool: newPool(threads), rows: make([][]float32, threads), scores: make([][]float32, threads),
-		tiles: make([][]float32, threads), outs: make([][]float32, threads)}
+		tiles: make([][]float32, threads), outs: make([][]float32, threads), kern: openKernels()}
 }
 
 // Threads is the size of the worker pool.
 func (e *Executor) Threads() int { return e.pool.size }
 
 // Close stops the worker goroutines.
-func (e *Executor) Close() { e.pool.close() }
+func (e *Executor) Close() {
+	e.pool.close()
+	e.kern.close()
+}
 
 // buffer is an activation matrix in host memory.
 type buffer struct {
@@ -70,6 +76,7 @@ type weight struct {
 	rowBytes   int
 	raw        []byte
 	f32        []float32
+	kw         kernelWeight // the matrix in the browser's kernels (kernels_js.go)
 }
 
 func (w *weight) Shape() (int, int) { return w.rows, w.cols }
@@ -98,6 +105,7 @@ func (e *Executor) Weight(t *model.Tensor) (model.Weight, error) {
 			return nil, fmt.Errorf("tensor %s: %w", t.Name, err)
 		}
 	}
+	e.kern.upload(w)
 	return w, nil
 }
 
@@ -130,6 +138,11 @@ func (e *Executor) Copy(dst model.Buffer, dstOff int, src model.Buffer, srcOff, 
 func (w *weight) row(r int, scratch []float32) []float32 {
 	if w.f32 != nil {
 		return w.f32[r*w.cols : (r+1)*w.cols]
+	}
+	if w.raw == nil {
+		// The matrix lives in the browser kernels' shared memory only.
+		w.kw.row(r, scratch[:w.cols])
+		return scratch[:w.cols]
 	}
 	// The type was checked in Weight, and the row length is whole blocks.
 	_ = ggml.Dequantize(w.typ, w.raw[r*w.rowBytes:(r+1)*w.rowBytes], scratch[:w.cols])

@@ -55,6 +55,9 @@ func (e *Executor) RMSNorm(dst, x model.Buffer, gain model.Weight, n int, eps fl
 // each row once for a batch.
 func (e *Executor) MatMul(dst model.Buffer, w model.Weight, x model.Buffer, n int) {
 	W := w.(*weight)
+	if e.kern.matMul(W, data(x), data(dst), n) {
+		return
+	}
 	e.mm = matMulJob{e: e, w: W, x: data(x), y: data(dst), n: n, tiled: n >= tiledMinTokens(W.typ)}
 	if span := xsumSpan(W.typ); span > 0 && hasVecDot(W.typ) && !e.mm.tiled {
 		// Q4_K and Q2_K apply each sub-block's minimum through the sums of x per span.
@@ -186,6 +189,9 @@ func (e *Executor) RoPE(x model.Buffer, n, heads int, pos int, r *model.Rope) {
 // SiLUMul sets gate = silu(gate)·up.
 func (e *Executor) SiLUMul(gate, up model.Buffer, count int) {
 	g, u := data(gate)[:count], data(up)[:count]
+	if e.kern.siLUMul(g, u) {
+		return
+	}
 	for i, v := range g {
 		g[i] = v / (1 + float32(math.Exp(float64(-v)))) * u[i]
 	}

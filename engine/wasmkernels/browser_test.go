@@ -1,0 +1,103 @@
+//go:build !js
+
+package wasmkernels
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"heed/internal/defaultmodel"
+	"heed/internal/wasmtest"
+)
+
+// inBrowser are the tests that must report "--- PASS" in the page: the
+// kernels against ggml's scalar reference and float64 oracles (this
+// package), and the CPU executor with the kernels under it (engine/cpu: the
+// conformance suite, its own products, attention and gates, and a check
+// that the kernels really ran).
+var inBrowser = map[string][]string{
+	".": {"TestMatMulMatchesGGML", "TestPrepXPermutesAndSums", "TestDequantMatchesGGML", "TestSiLUMulMatchesGo",
+		"TestAttendMatchesNaive"},
+	"../cpu": {"TestKernelsRunInTheBrowser", "TestExecutorConformance", "TestMatMulMatchesNaive", "TestAttentionMatchesNaive",
+		"TestElementwiseOps", "TestF32BatchSplitIsExact"},
+}
+
+// TestKernelsInBrowser runs those tests in headless Chromium with
+// heed-kernels.js loaded: once on one thread in a plain page (the kernels
+// work on the Go program's memory), once with two threads in a cross-origin
+// isolated page (workers share the weights; TestSharedMatchesOneThread must
+// pass there too).
+func TestKernelsInBrowser(t *testing.T) {
+	if _, err := os.Stat(wasmtest.DefaultChromium); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required in CI (apt-get install -y chromium): %v", wasmtest.DefaultChromium, err)
+		}
+		t.Skipf("%s not installed (apt-get install -y chromium); set CI=1 to make this a failure", wasmtest.DefaultChromium)
+	}
+	root, err := defaultmodel.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	bins := map[string]string{}
+	for pkg := range inBrowser {
+		bin := filepath.Join(dir, filepath.Base(filepath.Join("engine/wasmkernels", pkg))+".test.wasm")
+		if err := wasmtest.Build(ctx, root, "./"+filepath.Join("engine/wasmkernels", pkg), bin); err != nil {
+			t.Fatal(err)
+		}
+		bins[pkg] = bin
+	}
+	files := map[string]string{}
+	for _, name := range []string{Script, WorkerScript, Module, ModuleShared} {
+		files["kernels/"+name] = filepath.Join(root, "engine", "wasmkernels", name)
+	}
+	for _, threads := range []int{1, 2} {
+		init := filepath.Join(dir, fmt.Sprintf("init%d.js", threads))
+		// The binary starts once the kernels are ready (wasmtest's loader awaits this).
+		js := fmt.Sprintf("globalThis.wasmtestReady = heedKernels.init({ threads: %d }).then((k) => { if (!k.ready) throw new Error(k.error); });\n", threads)
+		if err := os.WriteFile(init, []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files["init.js"] = init
+		for pkg, bin := range bins {
+			t.Run(fmt.Sprintf("%s/threads=%d", filepath.Base(filepath.Join("engine/wasmkernels", pkg)), threads), func(t *testing.T) {
+				want := inBrowser[pkg]
+				if pkg == "." && threads > 1 {
+					want = append(want, "TestSharedMatchesOneThread")
+				}
+				res, err := wasmtest.Run(ctx, wasmtest.Options{
+					Binary:      bin,
+					Args:        []string{"-test.v", "-test.run", "^(" + strings.Join(want, "|") + ")$"},
+					Env:         map[string]string{"HEED_WASM_KERNELS": fmt.Sprint(threads)},
+					Files:       files,
+					Scripts:     []string{"kernels/" + Script, "init.js"},
+					Isolated:    threads > 1,
+					UserDataDir: t.TempDir(),
+				})
+				if err != nil {
+					t.Fatalf("%v\noutput:\n%s", err, res.Output)
+				}
+				t.Logf("ran in the browser for %s", res.Elapsed.Round(time.Millisecond))
+				if res.ExitCode != 0 {
+					t.Fatalf("exit code %d\noutput:\n%s", res.ExitCode, res.Output)
+				}
+				for _, name := range want {
+					if !regexp.MustCompile(`(?m)^--- PASS: ` + name + ` `).MatchString(res.Output) {
+						t.Errorf("%s did not pass in the browser", name)
+					}
+				}
+				if t.Failed() || testing.Verbose() {
+					t.Logf("output:\n%s", res.Output)
+				}
+			})
+		}
+	}
+}

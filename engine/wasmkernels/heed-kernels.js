@@ -1,0 +1,260 @@
+// heed's WebAssembly SIMD kernels for the CPU executor in the browser.
+//
+// Load this script (a <script> in a page, importScripts in a worker), await
+// heedKernels.init() before starting the Go program, and let the Go program
+// find Go's memory (heedKernels.goMemory = instance.exports.mem after
+// instantiating it, or globalThis.wasm = {instance} as this project's
+// loaders already set for the WebGPU binding). engine/cpu then runs its
+// products, attention and gates here; without this script, or where init
+// failed (no WebAssembly SIMD), it keeps its own Go kernels.
+//
+// Threads: where the page (or worker) is cross-origin isolated (COOP and
+// COEP headers, so SharedArrayBuffer exists), init({threads: N}) starts N−1
+// workers (heed-kernels-worker.js) sharing one WebAssembly.Memory; the
+// weights are copied into it once and every matrix product is split by rows
+// across the calling thread and the workers. Elsewhere one thread runs the
+// kernels directly on the Go program's memory, without copies.
+"use strict";
+
+(() => {
+	const K = {
+		ready: false, // init finished: the Go side may attach
+		threads: 1, // threads of the matrix products (the caller included)
+		error: "", // why init failed, if it did
+		goMemory: null, // the Go program's WebAssembly.Memory (else globalThis.wasm.instance.exports.mem)
+	};
+	globalThis.heedKernels = K;
+
+	const scriptURL = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : "";
+	let module1 = null; // kernels.wasm: memory imported, not shared
+	let moduleMT = null; // kernels-mt.wasm: shared memory
+	let shared = null; // {memory, instance, ctl, workers, alloc}
+
+	// Control words in the shared memory's first page (the kernels keep
+	// nothing in their memory, so it is free): see heed-kernels-worker.js.
+	const GEN = 0, LEFT = 1, STOP = 2, OP = 3, ARGS = 4;
+	const CTL_BYTES = 4096;
+
+	// init compiles the kernels and, when threads > 1 and the context is
+	// cross-origin isolated, starts the workers. base is the URL of the
+	// directory holding the .wasm files and the worker script (default: this
+	// script's directory; required inside a worker). Resolves to heedKernels;
+	// on failure K.error says why and K.ready stays false.
+	K.init = async ({ threads = navigator.hardwareConcurrency || 1, base } = {}) => {
+		try {
+			base = new URL(base || ".", scriptURL || globalThis.location.href);
+			const bytes = await (await fetchOK(new URL("kernels.wasm", base))).arrayBuffer();
+			if (!WebAssembly.validate(bytes)) throw new Error("this browser lacks WebAssembly SIMD");
+			module1 = await WebAssembly.compile(bytes);
+			threads = Math.max(1, Math.min(threads | 0, 16));
+			if (threads > 1 && globalThis.crossOriginIsolated) {
+				moduleMT = await WebAssembly.compileStreaming(fetchOK(new URL("kernels-mt.wasm", base)));
+				shared = await startWorkers(threads, new URL("heed-kernels-worker.js", base));
+			}
+			K.threads = shared ? threads : 1;
+			K.ready = true;
+		} catch (e) {
+			K.error = String(e && e.message ? e.message : e);
+		}
+		return K;
+	};
+
+	async function fetchOK(url) {
+		const r = await fetch(url);
+		if (!r.ok) throw new Error(`${url}: ${r.status} ${r.statusText}`);
+		return r;
+	}
+
+	async function startWorkers(threads, workerURL) {
+		const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+		const instance = await WebAssembly.instantiate(moduleMT, { env: { memory } });
+		const workers = [];
+		const started = [];
+		for (let i = 1; i < threads; i++) {
+			const w = new Worker(workerURL);
+			started.push(new Promise((resolve, reject) => {
+				w.onmessage = (e) => (e.data === "ready" ? resolve() : reject(new Error(String(e.data))));
+				w.onerror = (e) => reject(new Error(`worker: ${e.message || "failed to start"}`));
+			}));
+			w.postMessage({ module: moduleMT, memory, index: i, threads });
+			workers.push(w);
+		}
+		await Promise.all(started);
+		return { memory, instance, ctl: new Int32Array(memory.buffer, 0, CTL_BYTES / 4), workers, alloc: new Allocator(memory) };
+	}
+
+	// Allocator hands out 64-byte aligned ranges of the shared memory above
+	// the control page, growing it as needed, first fit over freed ranges.
+	class Allocator {
+		constructor(memory) {
+			this.memory = memory;
+			this.free = []; // [offset, size], sorted by offset
+			this.top = CTL_BYTES;
+		}
+		alloc(size) {
+			size = (size + 63) & ~63;
+			for (let i = 0; i < this.free.length; i++) {
+				const [off, n] = this.free[i];
+				if (n >= size) {
+					if (n === size) this.free.splice(i, 1);
+					else this.free[i] = [off + size, n - size];
+					return off;
+				}
+			}
+			const off = this.top;
+			const end = off + size;
+			if (end > 4294967296) throw new RangeError("heedKernels: the shared memory's 4 GiB are used up");
+			const have = this.memory.buffer.byteLength;
+			if (end > have) this.memory.grow(Math.ceil((end - have) / 65536));
+			this.top = end;
+			return off;
+		}
+		release(off, size) {
+			size = (size + 63) & ~63;
+			this.free.push([off, size]);
+			this.free.sort((a, b) => a[0] - b[0]);
+			const merged = [];
+			for (const r of this.free) {
+				const last = merged[merged.length - 1];
+				if (last && last[0] + last[1] === r[0]) last[1] += r[1];
+				else merged.push(r);
+			}
+			if (merged.length && merged[merged.length - 1][0] + merged[merged.length - 1][1] === this.top) {
+				this.top = merged.pop()[0];
+			}
+			this.free = merged;
+		}
+	}
+
+	function goMemory() {
+		const m = K.goMemory || (globalThis.wasm && globalThis.wasm.instance && globalThis.wasm.instance.exports.mem);
+		if (!(m instanceof WebAssembly.Memory)) {
+			throw new Error("heedKernels: set heedKernels.goMemory to the Go instance's exports.mem");
+		}
+		return m;
+	}
+
+	// attach is called by the Go program (engine/cpu) for each executor: it
+	// instantiates the one-thread kernels over Go's memory and returns a
+	// session. Go calls the instance's exports directly with pointers into
+	// its own memory; the session's methods run the threaded products.
+	K.attach = () => {
+		if (!K.ready) throw new Error("heedKernels: init has not finished" + (K.error ? ": " + K.error : ""));
+		const mem = goMemory();
+		const local = new WebAssembly.Instance(module1, { env: { memory: mem } });
+		return new Session(local.exports, mem);
+	};
+
+	// Session: one executor's kernels. Weights uploaded for the threaded
+	// products are freed by release or close.
+	class Session {
+		constructor(exports, mem) {
+			this.exports = exports; // kernels over Go's memory
+			this.threads = K.threads;
+			this.mem = mem;
+			this.weights = []; // handle → {type, rows, cols, w, plane, bytes}
+			this.scratch = null; // {off, size} for x, permuted x, sums and y
+		}
+
+		// upload copies a matrix (nbytes at ptr in Go's memory) into the shared
+		// memory and returns its handle, for matmul. -1 where there are no threads.
+		upload(type, ptr, nbytes, rows, cols) {
+			if (!shared) return -1;
+			const ex = shared.instance.exports;
+			const nb = ex.has_plane(type) ? rows * (cols / 32) : 0;
+			const size = nbytes + 4 * nb + 64;
+			const off = shared.alloc.alloc(size);
+			new Uint8Array(shared.memory.buffer, off, nbytes).set(new Uint8Array(this.mem.buffer, ptr, nbytes));
+			const plane = (off + nbytes + 63) & ~63;
+			if (nb > 0 && ex.scales(type, off, nb, plane) !== 0) {
+				shared.alloc.release(off, size);
+				throw new Error(`heedKernels: no scale plane for type ${type}`);
+			}
+			this.weights.push({ type, rows, cols, w: off, plane, size });
+			return this.weights.length - 1;
+		}
+
+		release(h) {
+			const w = this.weights[h];
+			if (w) {
+				shared.alloc.release(w.w, w.size);
+				this.weights[h] = null;
+			}
+		}
+
+		close() {
+			for (let h = 0; h < this.weights.length; h++) this.release(h);
+			if (this.scratch) shared.alloc.release(this.scratch.off, this.scratch.size);
+			this.weights = [];
+			this.scratch = null;
+		}
+
+		// scratchFor returns shared-memory offsets for one product's x (n×cols),
+		// permuted x, group sums and y (n×rows).
+		scratchFor(n, rows, cols) {
+			const xb = (4 * n * cols + 63) & ~63, sb = (4 * n * (cols / 16) + 63) & ~63, yb = (4 * n * rows + 63) & ~63;
+			const size = 2 * xb + sb + yb;
+			if (!this.scratch || this.scratch.size < size) {
+				if (this.scratch) shared.alloc.release(this.scratch.off, this.scratch.size);
+				this.scratch = { off: shared.alloc.alloc(size), size };
+			}
+			const x = this.scratch.off;
+			return { x, xp: x + xb, xsum: x + 2 * xb, y: x + 2 * xb + sb };
+		}
+
+		// matmul sets y (n, rows) at yptr in Go's memory to x (n, cols) at xptr
+		// times the uploaded matrix h, split by rows across the threads.
+		matmul(h, xptr, n, yptr) {
+			const w = this.weights[h];
+			const { rows, cols, type } = w;
+			const s = this.scratchFor(n, rows, cols);
+			const buf = shared.memory.buffer;
+			new Float32Array(buf, s.x, n * cols).set(new Float32Array(this.mem.buffer, xptr, n * cols));
+			const ex = shared.instance.exports;
+			let x = s.x;
+			if (type !== 0) {
+				ex.prep_x(s.x, n, cols, s.xp, s.xsum);
+				x = s.xp;
+			}
+			const T = this.threads;
+			const ctl = shared.ctl;
+			ctl[ARGS + 0] = type;
+			ctl[ARGS + 1] = w.w;
+			ctl[ARGS + 2] = w.plane;
+			ctl[ARGS + 3] = x;
+			ctl[ARGS + 4] = s.xsum;
+			ctl[ARGS + 5] = s.y;
+			ctl[ARGS + 6] = rows;
+			ctl[ARGS + 7] = cols;
+			ctl[ARGS + 8] = n;
+			ctl[ARGS + 9] = T;
+			ctl[OP] = 1;
+			Atomics.store(ctl, LEFT, T - 1);
+			Atomics.add(ctl, GEN, 1);
+			Atomics.notify(ctl, GEN);
+			ex.matmul(type, w.w, w.plane, x, s.xsum, s.y, rows, cols, n, 0, Math.floor(rows / T));
+			waitWorkers(ctl);
+			new Float32Array(this.mem.buffer, yptr, n * rows).set(new Float32Array(buf, s.y, n * rows));
+		}
+
+		// dequant writes row r of the uploaded matrix h as f32 at outptr in Go's memory.
+		dequant(h, r, outptr) {
+			const w = this.weights[h];
+			const s = this.scratchFor(1, 1, w.cols);
+			shared.instance.exports.dequant(w.type, w.w, w.plane, w.cols, r, s.x);
+			new Float32Array(this.mem.buffer, outptr, w.cols).set(new Float32Array(shared.memory.buffer, s.x, w.cols));
+		}
+	}
+
+	// waitWorkers returns once every worker has finished its part. The
+	// workers finish about when the caller does, so it spins; a worker thread
+	// (where Atomics.wait is allowed) sleeps if that takes long.
+	const canWait = typeof WorkerGlobalScope !== "undefined";
+	function waitWorkers(ctl) {
+		for (let spins = 0; ; spins++) {
+			const left = Atomics.load(ctl, LEFT);
+			if (left === 0) return;
+			if (canWait && spins > 100000) Atomics.wait(ctl, LEFT, left, 1);
+		}
+	}
+})();
