@@ -5,6 +5,8 @@ package wasmkernels
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,7 +25,7 @@ import (
 // that the kernels really ran).
 var inBrowser = map[string][]string{
 	".": {"TestMatMulMatchesGGML", "TestPrepXPermutesAndSums", "TestDequantMatchesGGML", "TestSiLUMulMatchesGo",
-		"TestAttendMatchesNaive"},
+		"TestAttendMatchesNaive", "TestIsolationKeepsCORSModels"},
 	"../cpu": {"TestKernelsRunInTheBrowser", "TestExecutorConformance", "TestMatMulMatchesNaive", "TestAttentionMatchesNaive",
 		"TestElementwiseOps", "TestF32BatchSplitIsExact"},
 }
@@ -32,7 +34,8 @@ var inBrowser = map[string][]string{
 // heed-kernels.js loaded: once on one thread in a plain page (the kernels
 // work on the Go program's memory), once with two threads in a cross-origin
 // isolated page (workers share the weights; TestSharedMatchesOneThread must
-// pass there too).
+// pass there too). A second origin serves a model with CORS, as a model
+// host would, for TestIsolationKeepsCORSModels.
 func TestKernelsInBrowser(t *testing.T) {
 	if _, err := os.Stat(wasmtest.DefaultChromium); err != nil {
 		if os.Getenv("CI") != "" {
@@ -55,6 +58,16 @@ func TestKernelsInBrowser(t *testing.T) {
 		}
 		bins[pkg] = bin
 	}
+	cors := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Allow-Headers", "Range")
+		w.Header().Set("Access-Control-Expose-Headers", "Content-Range, Content-Length")
+		if r.Method == http.MethodOptions {
+			return
+		}
+		http.ServeContent(w, r, "model.gguf", time.Time{}, strings.NewReader("0123456789abcdef"))
+	}))
+	defer cors.Close()
 	files := map[string]string{}
 	for _, name := range []string{Script, WorkerScript, Module, ModuleShared} {
 		files["kernels/"+name] = filepath.Join(root, "engine", "wasmkernels", name)
@@ -76,7 +89,7 @@ func TestKernelsInBrowser(t *testing.T) {
 				res, err := wasmtest.Run(ctx, wasmtest.Options{
 					Binary:      bin,
 					Args:        []string{"-test.v", "-test.run", "^(" + strings.Join(want, "|") + ")$"},
-					Env:         map[string]string{"HEED_WASM_KERNELS": fmt.Sprint(threads)},
+					Env:         map[string]string{"HEED_WASM_KERNELS": fmt.Sprint(threads), "HEED_CORS_MODEL": cors.URL + "/model.gguf"},
 					Files:       files,
 					Scripts:     []string{"kernels/" + Script, "init.js"},
 					Isolated:    threads > 1,

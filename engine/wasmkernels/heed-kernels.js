@@ -30,9 +30,11 @@
 	let moduleMT = null; // kernels-mt.wasm: shared memory
 	let shared = null; // {memory, instance, ctl, workers, alloc}
 
-	// Control words in the shared memory's first page (the kernels keep
-	// nothing in their memory, so it is free): see heed-kernels-worker.js.
-	const GEN = 0, LEFT = 1, STOP = 2, OP = 3, ARGS = 4;
+	// The shared memory's first page (the kernels keep nothing in their
+	// memory, so it is free) coordinates the threads; heed-kernels-worker.js
+	// describes the protocol. Int32 words:
+	const WAKE = 0, DONE = 1, SLOTS = [32, 64]; // argument slots, by job parity
+	const CLAIM = 8; // BigInt64 word 8 (byte 64): job number << 32 | next chunk
 	const CTL_BYTES = 4096;
 
 	// init compiles the kernels and, when threads > 1 and the context is
@@ -80,7 +82,10 @@
 			workers.push(w);
 		}
 		await Promise.all(started);
-		return { memory, instance, ctl: new Int32Array(memory.buffer, 0, CTL_BYTES / 4), workers, alloc: new Allocator(memory) };
+		return {
+			memory, instance, workers, alloc: new Allocator(memory), job: 0,
+			ctl: new Int32Array(memory.buffer, 0, CTL_BYTES / 4), claim: new BigInt64Array(memory.buffer, 0, CTL_BYTES / 8),
+		};
 	}
 
 	// Allocator hands out 64-byte aligned ranges of the shared memory above
@@ -216,24 +221,11 @@
 				ex.prep_x(s.x, n, cols, s.xp, s.xsum);
 				x = s.xp;
 			}
-			const T = this.threads;
-			const ctl = shared.ctl;
-			ctl[ARGS + 0] = type;
-			ctl[ARGS + 1] = w.w;
-			ctl[ARGS + 2] = w.plane;
-			ctl[ARGS + 3] = x;
-			ctl[ARGS + 4] = s.xsum;
-			ctl[ARGS + 5] = s.y;
-			ctl[ARGS + 6] = rows;
-			ctl[ARGS + 7] = cols;
-			ctl[ARGS + 8] = n;
-			ctl[ARGS + 9] = T;
-			ctl[OP] = 1;
-			Atomics.store(ctl, LEFT, T - 1);
-			Atomics.add(ctl, GEN, 1);
-			Atomics.notify(ctl, GEN);
-			ex.matmul(type, w.w, w.plane, x, s.xsum, s.y, rows, cols, n, 0, Math.floor(rows / T));
-			waitWorkers(ctl);
+			if (rows * cols * n < MIN_SHARED_WORK) {
+				ex.matmul(type, w.w, w.plane, x, s.xsum, s.y, rows, cols, n, 0, rows);
+			} else {
+				run(ex, [type, w.w, w.plane, x, s.xsum, s.y, rows, cols, n], rows, this.threads);
+			}
 			new Float32Array(this.mem.buffer, yptr, n * rows).set(new Float32Array(buf, s.y, n * rows));
 		}
 
@@ -246,15 +238,50 @@
 		}
 	}
 
-	// waitWorkers returns once every worker has finished its part. The
-	// workers finish about when the caller does, so it spins; a worker thread
-	// (where Atomics.wait is allowed) sleeps if that takes long.
-	const canWait = typeof WorkerGlobalScope !== "undefined";
-	function waitWorkers(ctl) {
+	// Products smaller than this many multiply-adds stay on the calling thread:
+	// waking the workers costs more. (Decode's smallest, SmolLM2-135M's K and
+	// V projections, are 110 592.)
+	const MIN_SHARED_WORK = 32768;
+
+	// run posts one product to the workers and takes part in it. Rows go in
+	// chunks, a few per thread, each claimed by whichever thread gets to it
+	// first, so the caller never waits for a worker the system has not
+	// scheduled: it claims the chunks itself. It waits only for chunks a
+	// worker has claimed, until all are done.
+	function run(ex, args, rows, threads) {
+		const { ctl, claim } = shared;
+		const job = ++shared.job;
+		const chunkRows = Math.max(16, Math.ceil(rows / (4 * threads)));
+		const chunks = Math.ceil(rows / chunkRows);
+		const slot = SLOTS[job & 1];
+		// The slot's job number first goes invalid, then the arguments, then
+		// the number: a reader that saw the same number before and after
+		// reading the arguments read them whole (a seqlock).
+		Atomics.store(ctl, slot, -1);
+		for (let i = 0; i < args.length; i++) Atomics.store(ctl, slot + 1 + i, args[i]);
+		Atomics.store(ctl, slot + 10, chunkRows);
+		Atomics.store(ctl, slot + 11, chunks);
+		Atomics.store(ctl, slot, job);
+		Atomics.store(ctl, DONE, 0);
+		Atomics.store(claim, CLAIM, BigInt(job) << 32n);
+		Atomics.add(ctl, WAKE, 1);
+		Atomics.notify(ctl, WAKE);
+		for (;;) {
+			const c = Atomics.add(claim, CLAIM, 1n);
+			const i = Number(c & 0xffffffffn);
+			if (i >= chunks) break;
+			const r0 = i * chunkRows;
+			ex.matmul(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], r0, Math.min(rows, r0 + chunkRows));
+			Atomics.add(ctl, DONE, 1);
+		}
+		// The workers' claimed chunks finish about when the caller's do, so it
+		// spins; a worker thread (where Atomics.wait is allowed) sleeps if
+		// that takes long.
 		for (let spins = 0; ; spins++) {
-			const left = Atomics.load(ctl, LEFT);
-			if (left === 0) return;
-			if (canWait && spins > 100000) Atomics.wait(ctl, LEFT, left, 1);
+			const done = Atomics.load(ctl, DONE);
+			if (done === chunks) return;
+			if (canWait && spins > 100000) Atomics.wait(ctl, DONE, done, 1);
 		}
 	}
+	const canWait = typeof WorkerGlobalScope !== "undefined";
 })();

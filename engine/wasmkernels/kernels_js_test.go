@@ -5,10 +5,13 @@ package wasmkernels
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"strconv"
+	"syscall/js"
 	"testing"
 
 	"heed/engine/ggml"
@@ -359,5 +362,39 @@ func TestAttendMatchesNaive(t *testing.T) {
 			}
 			t.Logf("largest error %.3g", worst)
 		})
+	}
+}
+
+// TestIsolationKeepsCORSModels runs where browser_test.go serves a model
+// from a second origin with CORS and Range (HEED_CORS_MODEL): the page is
+// cross-origin isolated exactly when the kernels run threads (COOP
+// same-origin and COEP require-corp, internal/server's headers), and a
+// ranged read of the model through fetch in CORS mode, as the app reads URL
+// models, still works under COEP without any CORP header on the model.
+func TestIsolationKeepsCORSModels(t *testing.T) {
+	url := os.Getenv("HEED_CORS_MODEL")
+	if url == "" {
+		t.Skip("HEED_CORS_MODEL unset")
+	}
+	k := attach(t)
+	if iso := js.Global().Get("crossOriginIsolated").Truthy(); iso != (k.Threads() > 1) {
+		t.Fatalf("crossOriginIsolated %v with %d kernel thread(s)", iso, k.Threads())
+	}
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Range", "bytes=4-11")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("cross-origin ranged read: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusPartialContent || string(body) != "456789ab" {
+		t.Fatalf("status %d, body %q, want 206 and bytes 4-11", resp.StatusCode, body)
 	}
 }
