@@ -15,7 +15,7 @@ GO_SRC    := $(shell find . -name '*.go' -not -path './testdata/*' -not -path '.
 
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: all build serve test test-deps bench models lint clean
+.PHONY: all build serve test test-deps bench bench-browser models lint clean
 
 all: build
 
@@ -66,6 +66,14 @@ bench:
 	$(GO) run ./bench -threads 1
 	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(GO) run ./bench -gpu -threads 1
 	$(GO) test -run '^$$' -bench 'BenchmarkModel' -benchtime 2x ./engine/webgpu/
+
+# heed in headless Chromium (its CPU executor with Go's kernels and with the
+# WebAssembly SIMD kernels on one and several threads, its WebGPU executor on
+# SwiftShader) against wllama (llama.cpp in wasm, pinned in bench/browser/peer)
+# on the same files and prompt (bench/browser/README.md).
+bench-browser:
+	npm ci --ignore-scripts --no-audit --no-fund --prefix bench/browser/peer
+	$(GO) run ./bench/browser
 
 lint:
 	$(GO) vet ./...

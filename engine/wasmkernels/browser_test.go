@@ -4,6 +4,7 @@ package wasmkernels
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +30,11 @@ var inBrowser = map[string][]string{
 	"../cpu": {"TestKernelsRunInTheBrowser", "TestExecutorConformance", "TestMatMulMatchesNaive", "TestAttentionMatchesNaive",
 		"TestElementwiseOps", "TestF32BatchSplitIsExact"},
 }
+
+// benchPattern runs this package's benchmarks in the browser instead of the
+// tests (go test -bench syntax), on one thread and on two: go test
+// ./engine/wasmkernels -run TestKernelsInBrowser -kernels.bench MatMul -v.
+var benchPattern = flag.String("kernels.bench", "", "run the kernels' benchmarks matching this pattern in the browser")
 
 // TestKernelsInBrowser runs those tests in headless Chromium with
 // heed-kernels.js loaded: once on one thread in a plain page (the kernels
@@ -81,14 +87,21 @@ func TestKernelsInBrowser(t *testing.T) {
 		}
 		files["init.js"] = init
 		for pkg, bin := range bins {
+			if *benchPattern != "" && pkg != "." {
+				continue
+			}
 			t.Run(fmt.Sprintf("%s/threads=%d", filepath.Base(filepath.Join("engine/wasmkernels", pkg)), threads), func(t *testing.T) {
 				want := inBrowser[pkg]
 				if pkg == "." && threads > 1 {
 					want = append(want, "TestSharedMatchesOneThread")
 				}
+				args := []string{"-test.v", "-test.run", "^(" + strings.Join(want, "|") + ")$"}
+				if *benchPattern != "" {
+					args = []string{"-test.run", "^$", "-test.bench", *benchPattern}
+				}
 				res, err := wasmtest.Run(ctx, wasmtest.Options{
 					Binary:      bin,
-					Args:        []string{"-test.v", "-test.run", "^(" + strings.Join(want, "|") + ")$"},
+					Args:        args,
 					Env:         map[string]string{"HEED_WASM_KERNELS": fmt.Sprint(threads), "HEED_CORS_MODEL": cors.URL + "/model.gguf"},
 					Files:       files,
 					Scripts:     []string{"kernels/" + Script, "init.js"},
@@ -101,6 +114,10 @@ func TestKernelsInBrowser(t *testing.T) {
 				t.Logf("ran in the browser for %s", res.Elapsed.Round(time.Millisecond))
 				if res.ExitCode != 0 {
 					t.Fatalf("exit code %d\noutput:\n%s", res.ExitCode, res.Output)
+				}
+				if *benchPattern != "" {
+					t.Logf("output:\n%s", res.Output)
+					return
 				}
 				for _, name := range want {
 					if !regexp.MustCompile(`(?m)^--- PASS: ` + name + ` `).MatchString(res.Output) {

@@ -398,3 +398,60 @@ func TestIsolationKeepsCORSModels(t *testing.T) {
 		t.Fatalf("status %d, body %q, want 206 and bytes 4-11", resp.StatusCode, body)
 	}
 }
+
+// BenchmarkMatMul times the products at SmolLM2-135M's FFN shapes, on the
+// calling thread (Go's memory) and, where the page runs workers, across the
+// threads (shared memory, copies of x and y included): go test
+// ./engine/wasmkernels -run TestKernelsInBrowser -kernels.bench MatMul.
+func BenchmarkMatMul(b *testing.B) {
+	k, err := Attach()
+	if err != nil {
+		b.Skip(err)
+	}
+	defer k.Close()
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, typ := range []ggml.Type{ggml.Q8_0, ggml.Q4_K, ggml.F32} {
+		for _, sh := range []struct{ rows, cols, n int }{{1536, 576, 1}, {576, 1536, 1}, {1536, 576, 32}, {192, 576, 1}, {32, 64, 1}} {
+			if sh.cols%typ.BlockSize() != 0 {
+				continue
+			}
+			w := randn(r, sh.rows*sh.cols, 0.04)
+			raw, err := ggml.Quantize(typ, w)
+			if err != nil {
+				b.Fatal(err)
+			}
+			x, y := randn(r, sh.n*sh.cols, 1), make([]float32, sh.n*sh.rows)
+			name := fmt.Sprintf("%s/%dx%d/n%d", typ, sh.rows, sh.cols, sh.n)
+			b.Run("one/"+name, func(b *testing.B) {
+				var plane []float32
+				if HasPlane(typ) {
+					plane = make([]float32, len(raw)/typ.TypeSize())
+					k.Scales(typ, raw, plane)
+				}
+				xp, sums := make([]float32, len(x)), make([]float32, len(x)/16)
+				b.SetBytes(int64(len(raw)))
+				for b.Loop() {
+					in := x
+					if Permuted(typ) {
+						k.PrepX(x, sh.n, sh.cols, xp, sums)
+						in = xp
+					}
+					k.MatMul(typ, raw, plane, in, sums, y, sh.rows, sh.cols, sh.n, 0, sh.rows)
+				}
+			})
+			if k.Threads() > 1 {
+				b.Run(fmt.Sprintf("shared%d/%s", k.Threads(), name), func(b *testing.B) {
+					h, err := k.Upload(typ, raw, sh.rows, sh.cols)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer k.Release(h)
+					b.SetBytes(int64(len(raw)))
+					for b.Loop() {
+						k.MatMulShared(h, x, sh.n, y)
+					}
+				})
+			}
+		}
+	}
+}
