@@ -33,9 +33,11 @@
 	// The shared memory's first page (the kernels keep nothing in their
 	// memory, so it is free) coordinates the threads; heed-kernels-worker.js
 	// describes the protocol. Int32 words:
-	const WAKE = 0, DONE = 1, SLOTS = [32, 64]; // argument slots, by job parity
+	const WAKE = 0, DONE = 1, SLOTS = [32, 64]; // argument slots (13 words), by job parity
 	const CLAIM = 8; // BigInt64 word 8 (byte 64): job number << 32 | next chunk
 	const CTL_BYTES = 4096;
+	// Rows per tile of the batched products (kernels.c's TILE_ROWS).
+	const TILE_ROWS = 4;
 
 	// init compiles the kernels and, when threads > 1 and the context is
 	// cross-origin isolated, starts the workers. base is the URL of the
@@ -195,16 +197,18 @@
 		}
 
 		// scratchFor returns shared-memory offsets for one product's x (n×cols),
-		// permuted x, group sums and y (n×rows).
+		// permuted x, group sums, y (n×rows), and each thread's tile
+		// (TILE_ROWS×cols floats, thread i's at tiles + i·tileBytes).
 		scratchFor(n, rows, cols) {
 			const xb = (4 * n * cols + 63) & ~63, sb = (4 * n * (cols / 16) + 63) & ~63, yb = (4 * n * rows + 63) & ~63;
-			const size = 2 * xb + sb + yb;
+			const tileBytes = (4 * TILE_ROWS * cols + 63) & ~63;
+			const size = 2 * xb + sb + yb + this.threads * tileBytes;
 			if (!this.scratch || this.scratch.size < size) {
 				if (this.scratch) shared.alloc.release(this.scratch.off, this.scratch.size);
 				this.scratch = { off: shared.alloc.alloc(size), size };
 			}
 			const x = this.scratch.off;
-			return { x, xp: x + xb, xsum: x + 2 * xb, y: x + 2 * xb + sb };
+			return { x, xp: x + xb, xsum: x + 2 * xb, y: x + 2 * xb + sb, tiles: x + 2 * xb + sb + yb, tileBytes };
 		}
 
 		// matmul sets y (n, rows) at yptr in Go's memory to x (n, cols) at xptr
@@ -222,9 +226,9 @@
 				x = s.xp;
 			}
 			if (rows * cols * n < MIN_SHARED_WORK) {
-				ex.matmul(type, w.w, w.plane, x, s.xsum, s.y, rows, cols, n, 0, rows);
+				ex.matmul(type, w.w, w.plane, x, s.xsum, s.y, rows, cols, n, 0, rows, s.tiles);
 			} else {
-				run(ex, [type, w.w, w.plane, x, s.xsum, s.y, rows, cols, n], rows, this.threads);
+				run(ex, [type, w.w, w.plane, x, s.xsum, s.y, rows, cols, n, s.tiles, s.tileBytes], rows, this.threads);
 			}
 			new Float32Array(this.mem.buffer, yptr, n * rows).set(new Float32Array(buf, s.y, n * rows));
 		}
@@ -259,8 +263,8 @@
 		// reading the arguments read them whole (a seqlock).
 		Atomics.store(ctl, slot, -1);
 		for (let i = 0; i < args.length; i++) Atomics.store(ctl, slot + 1 + i, args[i]);
-		Atomics.store(ctl, slot + 10, chunkRows);
-		Atomics.store(ctl, slot + 11, chunks);
+		Atomics.store(ctl, slot + 1 + args.length, chunkRows);
+		Atomics.store(ctl, slot + 2 + args.length, chunks);
 		Atomics.store(ctl, slot, job);
 		Atomics.store(ctl, DONE, 0);
 		Atomics.store(claim, CLAIM, BigInt(job) << 32n);
@@ -271,7 +275,8 @@
 			const i = Number(c & 0xffffffffn);
 			if (i >= chunks) break;
 			const r0 = i * chunkRows;
-			ex.matmul(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], r0, Math.min(rows, r0 + chunkRows));
+			// The caller is thread 0: the first tile.
+			ex.matmul(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], r0, Math.min(rows, r0 + chunkRows), args[9]);
 			Atomics.add(ctl, DONE, 1);
 		}
 		// The workers' claimed chunks finish about when the caller's do, so it

@@ -22,6 +22,7 @@ var ErrAbsent = errors.New("wasmkernels: kernels not loaded")
 type Kernels struct {
 	session                                         js.Value
 	threads                                         int
+	tile                                            []float32 // MatMul's scratch for a batch: tileRows rows
 	prepX, scales, matMul, dequant, attend, siluMul js.Value
 	upload, release, matMulShared, dequantShared    js.Value
 }
@@ -112,12 +113,16 @@ func (k *Kernels) MatMul(t ggml.Type, w []byte, plane, x, xsum, y []float32, row
 		return fmt.Errorf("wasmkernels: MatMul %s %d×%d, n %d, rows [%d, %d): %d weight bytes, %d plane, %d x, %d sums, %d y",
 			t, rows, cols, n, r0, r1, len(w), len(plane), len(x), len(xsum), len(y))
 	}
-	k.matMul.Invoke(int(t), ptr(w), ptr(plane), ptr(x), ptr(xsum), ptr(y), rows, cols, n, r0, r1)
+	if len(k.tile) < tileRows*cols {
+		k.tile = make([]float32, tileRows*cols)
+	}
+	k.matMul.Invoke(int(t), ptr(w), ptr(plane), ptr(x), ptr(xsum), ptr(y), rows, cols, n, r0, r1, ptr(k.tile))
 	runtime.KeepAlive(w)
 	runtime.KeepAlive(plane)
 	runtime.KeepAlive(x)
 	runtime.KeepAlive(xsum)
 	runtime.KeepAlive(y)
+	runtime.KeepAlive(k.tile)
 	return nil
 }
 
@@ -184,6 +189,9 @@ func (k *Kernels) Attend(a *Attention, p0, p1 int) error {
 	}
 	return nil
 }
+
+// tileRows is kernels.c's TILE_ROWS: rows decoded at a time for a batch.
+const tileRows = 4
 
 // Handle names a matrix uploaded to the shared memory.
 type Handle int

@@ -48,14 +48,17 @@ func randn(r *rand.Rand, n int, scale float64) []float32 {
 }
 
 // shapes are awkward for the kernels: one row, odd row counts, row ranges
-// that start and end inside the matrix, a single block, several.
+// that start and end inside the matrix and inside a tile, a single block,
+// several, and batches below and above the tiled products' four tokens, with
+// a tail of tokens past the last four.
 func shapes(t ggml.Type) []struct{ rows, cols, n, r0, r1 int } {
 	c := t.BlockSize()
 	if c == 1 {
 		c = 32
 	}
 	return []struct{ rows, cols, n, r0, r1 int }{
-		{1, c, 1, 0, 1}, {3, c, 2, 0, 3}, {37, 3 * c, 1, 1, 36}, {130, 2 * c, 5, 0, 130}, {8, 5 * c, 3, 7, 8},
+		{1, c, 1, 0, 1}, {3, c, 2, 0, 3}, {37, 3 * c, 1, 1, 36}, {37, 3 * c, 9, 3, 34}, {130, 2 * c, 5, 0, 130},
+		{8, 5 * c, 3, 7, 8}, {5, c, 4, 0, 5},
 	}
 }
 

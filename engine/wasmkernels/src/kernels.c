@@ -97,7 +97,7 @@ static inline v128_t dot16(v128_t q, const float *xp) {
 	    wasm_f32x4_add(wasm_f32x4_mul(b2, wasm_v128_load(xp + 8)), wasm_f32x4_mul(b3, wasm_v128_load(xp + 12))));
 }
 
-// unpermute16 stores the 16 converted elements of q (× scale) in natural order:
+// store16 stores the 16 converted elements of q (× scale) in natural order:
 // dequant's twin of dot16.
 static inline void store16(v128_t q, float scale, float *out) {
 	const v128_t top = wasm_i32x4_const_splat((int32_t)0xff000000);
@@ -115,6 +115,24 @@ static inline void store16(v128_t q, float scale, float *out) {
 	wasm_v128_store(out + 4, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
 	wasm_v128_store(out + 8, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
 	wasm_v128_store(out + 12, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+}
+
+// store16p stores them as dot16 reads its activations (lane i of bk at 4k+i):
+// the order of prep_x's output, for the batched products' tiles.
+static inline void store16p(v128_t q, float scale, float *out) {
+	const v128_t top = wasm_i32x4_const_splat((int32_t)0xff000000);
+	v128_t s = wasm_f32x4_splat(scale);
+	wasm_v128_store(out, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_shl(q, 24)), s));
+	wasm_v128_store(out + 4, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_v128_and(wasm_i32x4_shl(q, 16), top)), s));
+	wasm_v128_store(out + 8, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_v128_and(wasm_i32x4_shl(q, 8), top)), s));
+	wasm_v128_store(out + 12, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_v128_and(q, top)), s));
+}
+
+static inline void put16(v128_t q, float scale, float *out, int perm) {
+	if (perm)
+		store16p(q, scale, out);
+	else
+		store16(q, scale, out);
 }
 
 static inline v128_t lo4(v128_t v) { return wasm_v128_and(v, wasm_i8x16_const_splat(0x0f)); }
@@ -461,17 +479,32 @@ static float dot_iq4_xs(const uint8_t *w, const float *xp, int cols) {
 	return hsum(wasm_f32x4_add(a0, a1));
 }
 
+static void decode_row(int type, const uint8_t *row, const float *pl, int cols, float *out, int perm);
+static void matmul_tiled(int type, const uint8_t *w, const float *plane, const float *xp, float *y, int rows, int cols,
+                         int n, int r0, int r1, float *tile);
+
+// TILE_ROWS rows at a time are decoded for a batch (matmul_tiled); the caller's
+// scratch holds TILE_ROWS·cols floats.
+#define TILE_ROWS 4
+
 // matmul: y[t·rows + r] = row r of w · token t, for rows [r0, r1) and tokens
 // [0, n). x is the activations as they are for F32 and prep_x's permutation
 // for the other types; xsum is prep_x's group sums (read by Q4_K and Q2_K);
-// plane is scales' output (Q8_0, Q5_0, IQ4_NL). Each row is read once and
-// dotted with every token in turn, the same loop whatever n is, so a token's
-// outputs do not depend on the batch. Returns 0, or −1 for an unsupported type.
+// plane is scales' output (Q8_0, Q5_0, IQ4_NL). Up to three tokens (decode),
+// and F32 weights at any count, each row is read once and dotted with every
+// token in turn, the same loop whatever n is: an F32 token's outputs do not
+// depend on its batch. Four tokens or more of a quantised type go through
+// matmul_tiled with tile (TILE_ROWS·cols floats of scratch; 0 for none).
+// Returns 0, or −1 for an unsupported type.
 EXPORT(matmul)
 int matmul(int type, const uint8_t *w, const float *plane, const float *x, const float *xsum, float *y, int rows,
-           int cols, int n, int r0, int r1) {
+           int cols, int n, int r0, int r1, float *tile) {
 	int rb = row_bytes(type, cols);
 	if (rb < 0) return -1;
+	if (type != F32 && n >= 4 && tile) {
+		matmul_tiled(type, w, plane, x, y, rows, cols, n, r0, r1, tile);
+		return 0;
+	}
 	int nb = cols / 32, ng = cols / 16;
 	for (int r = r0; r < r1; r++) {
 		const uint8_t *row = w + (long)r * rb;
@@ -517,17 +550,12 @@ int matmul(int type, const uint8_t *w, const float *plane, const float *x, const
 // dequant: row r of w as cols f32 in natural order, equal to ggml.Dequantize:
 // each value is the converted q·2²⁴ times the scale·2⁻²⁴, the same product
 // float(q)·scale rounds to (powers of two scale exactly). Returns 0, or −1.
-EXPORT(dequant)
-int dequant(int type, const uint8_t *w, const float *plane, int cols, int r, float *out) {
-	int rb = row_bytes(type, cols);
-	if (rb < 0) return -1;
-	const uint8_t *row = w + (long)r * rb;
-	const float *pl = plane + (long)r * (cols / 32);
+static void decode_row(int type, const uint8_t *row, const float *pl, int cols, float *out, int perm) {
 	switch (type) {
 	case F32: {
 		const float *s = (const float *)row;
 		for (int c = 0; c < cols; c++) out[c] = s[c];
-		return 0;
+		return;
 	}
 	case Q8_0:
 	case Q5_0:
@@ -536,10 +564,10 @@ int dequant(int type, const uint8_t *w, const float *plane, int cols, int r, flo
 			const uint8_t *blk = row + b * (type == Q8_0 ? 34 : type == Q5_0 ? 22 : 18);
 			for (int g = 0; g < 2; g++) {
 				v128_t q = type == Q8_0 ? q8_0_group(blk, g) : type == Q5_0 ? q5_0_group(blk, g) : iq4_nl_group(blk, g);
-				store16(q, pl[b], out + 32 * b + 16 * g);
+				put16(q, pl[b], out + 32 * b + 16 * g, perm);
 			}
 		}
-		return 0;
+		return;
 	}
 	for (int b = 0; b < cols / 256; b++) {
 		float *o = out + 256 * b;
@@ -554,7 +582,7 @@ int dequant(int type, const uint8_t *w, const float *plane, int cols, int r, flo
 					for (int a = 0; a < 2; a++) {
 						v128_t q = wasm_v128_load(blk + 16 + 32 * c + 16 * a);
 						float *dst = o + 64 * c + 32 * half + 16 * a;
-						store16(half ? hi4(q) : lo4(q), d * (float)sc, dst);
+						put16(half ? hi4(q) : lo4(q), d * (float)sc, dst, perm);
 						// ggml: (d·sc)·q − dmin·m, rounded after the product.
 						for (int l = 0; l < 16; l++) dst[l] -= dmin * (float)m;
 					}
@@ -568,8 +596,8 @@ int dequant(int type, const uint8_t *w, const float *plane, int cols, int r, flo
 			for (int h = 0; h < 2; h++)
 				for (int j = 0; j < 4; j++)
 					for (int a = 0; a < 2; a++)
-						store16(q6_k_group(blk, h, j, a), (d * (float)sc[8 * h + 2 * j + a]) * INV24,
-						        o + 128 * h + 32 * j + 16 * a);
+						put16(q6_k_group(blk, h, j, a), (d * (float)sc[8 * h + 2 * j + a]) * INV24,
+						      o + 128 * h + 32 * j + 16 * a, perm);
 			break;
 		}
 		case Q2_K: {
@@ -581,7 +609,7 @@ int dequant(int type, const uint8_t *w, const float *plane, int cols, int r, flo
 					for (int k = 0; k < 4; k++) {
 						int s = blk[8 * h + 2 * k + a];
 						float *dst = o + 128 * h + 32 * k + 16 * a;
-						store16(q2_k_group(q, k), (d * (float)(s & 15)) * INV24, dst);
+						put16(q2_k_group(q, k), (d * (float)(s & 15)) * INV24, dst, perm);
 						for (int l = 0; l < 16; l++) dst[l] -= dmin * (float)(s >> 4);
 					}
 				}
@@ -594,8 +622,8 @@ int dequant(int type, const uint8_t *w, const float *plane, int cols, int r, flo
 				for (int a = 0; a < 2; a++) {
 					v128_t q = wasm_v128_load(blk + 32 + 32 * h + 16 * a), m = wasm_v128_load(blk + 16 * a);
 					for (int k = 0; k < 4; k++)
-						store16(q3_k_group(q, m, h, k), (d * (float)q3_k_scale(blk + 96, 8 * h + 2 * k + a)) * INV24,
-						        o + 128 * h + 32 * k + 16 * a);
+						put16(q3_k_group(q, m, h, k), (d * (float)q3_k_scale(blk + 96, 8 * h + 2 * k + a)) * INV24,
+						      o + 128 * h + 32 * k + 16 * a, perm);
 				}
 			break;
 		}
@@ -605,13 +633,108 @@ int dequant(int type, const uint8_t *w, const float *plane, int cols, int r, flo
 			for (int ib = 0; ib < 8; ib++) {
 				v128_t qs = wasm_v128_load(blk + 8 + 16 * ib);
 				float s = (d * (float)iq4_xs_scale(blk, ib)) * INV24;
-				store16(iq4_levels(lo4(qs)), s, o + 32 * ib);
-				store16(iq4_levels(hi4(qs)), s, o + 32 * ib + 16);
+				put16(iq4_levels(lo4(qs)), s, o + 32 * ib, perm);
+				put16(iq4_levels(hi4(qs)), s, o + 32 * ib + 16, perm);
 			}
 			break;
 		}
 		}
 	}
+}
+
+// Batched products (prefill): a row's quantised blocks cost about as much to
+// convert as its products with one token, so for a batch TILE_ROWS rows are
+// decoded once per block of tokens into the tile (exactly ggml's values, in
+// prep_x's order) and multiplied with the tokens two rows by four tokens at
+// a time: per four columns two weight loads and four activation loads feed
+// eight multiply-adds, against the per-token loop's conversion of every
+// weight for every token. Tokens go in blocks of up to 256 KiB of
+// activations, which stay in the cache while the tiles sweep the rows. Each
+// output is one accumulator's four lanes over the columns in order, summed
+// (l0 + l1) + (l2 + l3): the same for any tile, block and thread.
+static inline float dot4(v128_t a) { return hsum(a); }
+
+static void gemm_2x4(const float *w0, const float *w1, const float *x, int cols, float *y, int rows, int r, int t) {
+	const float *x0 = x + (long)t * cols, *x1 = x0 + cols, *x2 = x1 + cols, *x3 = x2 + cols;
+	v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+	for (int c = 0; c < cols; c += 4) {
+		v128_t wa = wasm_v128_load(w0 + c), wb = wasm_v128_load(w1 + c), v;
+		v = wasm_v128_load(x0 + c);
+		a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(wa, v));
+		a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(wb, v));
+		v = wasm_v128_load(x1 + c);
+		a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(wa, v));
+		a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(wb, v));
+		v = wasm_v128_load(x2 + c);
+		a02 = wasm_f32x4_add(a02, wasm_f32x4_mul(wa, v));
+		a12 = wasm_f32x4_add(a12, wasm_f32x4_mul(wb, v));
+		v = wasm_v128_load(x3 + c);
+		a03 = wasm_f32x4_add(a03, wasm_f32x4_mul(wa, v));
+		a13 = wasm_f32x4_add(a13, wasm_f32x4_mul(wb, v));
+	}
+	float *yt = y + (long)t * rows + r;
+	yt[0] = dot4(a00);
+	yt[1] = dot4(a10);
+	yt[rows] = dot4(a01);
+	yt[rows + 1] = dot4(a11);
+	yt[2 * rows] = dot4(a02);
+	yt[2 * rows + 1] = dot4(a12);
+	yt[3 * rows] = dot4(a03);
+	yt[3 * rows + 1] = dot4(a13);
+}
+
+static void gemm_1x4(const float *w0, const float *x, int cols, float *y, int rows, int r, int t) {
+	const float *x0 = x + (long)t * cols, *x1 = x0 + cols, *x2 = x1 + cols, *x3 = x2 + cols;
+	v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+	for (int c = 0; c < cols; c += 4) {
+		v128_t wa = wasm_v128_load(w0 + c);
+		a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wa, wasm_v128_load(x0 + c)));
+		a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wa, wasm_v128_load(x1 + c)));
+		a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wa, wasm_v128_load(x2 + c)));
+		a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wa, wasm_v128_load(x3 + c)));
+	}
+	float *yt = y + (long)t * rows + r;
+	yt[0] = dot4(a0);
+	yt[rows] = dot4(a1);
+	yt[2 * rows] = dot4(a2);
+	yt[3 * rows] = dot4(a3);
+}
+
+static void gemm_1x1(const float *w0, const float *x, int cols, float *y, int rows, int r, int t) {
+	const float *x0 = x + (long)t * cols;
+	v128_t a0 = wasm_f32x4_splat(0);
+	for (int c = 0; c < cols; c += 4) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(w0 + c), wasm_v128_load(x0 + c)));
+	y[(long)t * rows + r] = dot4(a0);
+}
+
+static void matmul_tiled(int type, const uint8_t *w, const float *plane, const float *xp, float *y, int rows, int cols,
+                         int n, int r0, int r1, float *tile) {
+	int rb = row_bytes(type, cols), nb = cols / 32;
+	int block = (65536 / cols) & ~3;
+	if (block < 4) block = 4;
+	for (int t0 = 0; t0 < n; t0 += block) {
+		int t1 = t0 + block < n ? t0 + block : n;
+		for (int r = r0; r < r1; r += TILE_ROWS) {
+			int m = r1 - r < TILE_ROWS ? r1 - r : TILE_ROWS;
+			for (int i = 0; i < m; i++)
+				decode_row(type, w + (long)(r + i) * rb, plane + (long)(r + i) * nb, cols, tile + i * cols, 1);
+			int t = t0;
+			for (; t + 4 <= t1; t += 4) {
+				int i = 0;
+				for (; i + 2 <= m; i += 2) gemm_2x4(tile + i * cols, tile + (i + 1) * cols, xp, cols, y, rows, r + i, t);
+				for (; i < m; i++) gemm_1x4(tile + i * cols, xp, cols, y, rows, r + i, t);
+			}
+			for (; t < t1; t++)
+				for (int i = 0; i < m; i++) gemm_1x1(tile + i * cols, xp, cols, y, rows, r + i, t);
+		}
+	}
+}
+
+EXPORT(dequant)
+int dequant(int type, const uint8_t *w, const float *plane, int cols, int r, float *out) {
+	int rb = row_bytes(type, cols);
+	if (rb < 0) return -1;
+	decode_row(type, w + (long)r * rb, plane + (long)r * (cols / 32), cols, out, 0);
 	return 0;
 }
 
