@@ -71,7 +71,9 @@
 
 	async function startWorkers(threads, workerURL) {
 		const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-		const instance = await WebAssembly.instantiate(moduleMT, { env: { memory } });
+		// Synchronous, as in attach: pages wrap WebAssembly.instantiate to catch
+		// the Go program's instance (web/wasm-global.js), and must not catch these.
+		const instance = new WebAssembly.Instance(moduleMT, { env: { memory } });
 		const workers = [];
 		const started = [];
 		for (let i = 1; i < threads; i++) {
