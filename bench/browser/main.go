@@ -103,6 +103,7 @@ func main() {
 	reps := flag.Int("runs", 1, "measure every configuration this many times, alternating, and print each")
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "heed-bench"), "where synthetic models are written")
 	peer := flag.String("peer", "bench/browser/peer", "directory of the wllama peer (npm ci there first)")
+	gpuDecode := flag.Int("webgpu-decode", 8, "greedy tokens of heed-webgpu on the synthetic models (SwiftShader decodes SmolLM2-135M's shape at about 0.2 tok/s)")
 	profile := flag.Bool("profile", false, "heed's pages also time each operation of decode steps (printed to stderr)")
 	configs := flag.String("configs", "", "comma-separated configurations to run (default: all): native, "+runNames(2))
 	flag.Parse()
@@ -169,7 +170,11 @@ func main() {
 				if !want(rn.name) || (rn.page == "wllama.html" && !haveWllama) {
 					continue
 				}
-				cfg := map[string]any{"model": "models/" + filepath.Base(path), "prompt": ids, "decode": *decode, "ban": ban,
+				steps := *decode
+				if rn.executor == "webgpu" && bm.shape != "" {
+					steps = min(steps, *gpuDecode)
+				}
+				cfg := map[string]any{"model": "models/" + filepath.Base(path), "prompt": ids, "decode": steps, "ban": ban,
 					"ref": ref, "executor": rn.executor, "threads": rn.threads, "profile": *profile}
 				if rn.kernels {
 					cfg["kernels"] = "kernels/" + wasmkernels.Script
@@ -208,6 +213,9 @@ func main() {
 			}
 			_ = rep
 		}
+		if *reps > 1 {
+			rows = append(rows, summary(rows)...)
+		}
 		for _, r := range rows {
 			load, sent := "-", "-"
 			if r.LoadMS > 0 {
@@ -238,6 +246,41 @@ type result struct {
 	sent int64
 }
 
+// summary adds, after the runs of each configuration, one row of its
+// medians (the run column says "median of N").
+func summary(rows []result) []result {
+	var names []string
+	by := map[string][]result{}
+	for _, r := range rows {
+		if by[r.run] == nil {
+			names = append(names, r.run)
+		}
+		by[r.run] = append(by[r.run], r)
+	}
+	var out []result
+	for _, name := range names {
+		rs := by[name]
+		med := func(f func(result) float64) float64 {
+			v := make([]float64, len(rs))
+			for i, r := range rs {
+				v[i] = f(r)
+			}
+			slices.Sort(v)
+			if len(v)%2 == 1 {
+				return v[len(v)/2]
+			}
+			return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		m := rs[0]
+		m.run = fmt.Sprintf("%s (median of %d)", name, len(rs))
+		m.LoadMS = med(func(r result) float64 { return r.LoadMS })
+		m.PrefillTPS = med(func(r result) float64 { return r.PrefillTPS })
+		m.DecodeTPS = med(func(r result) float64 { return r.DecodeTPS })
+		out = append(out, m)
+	}
+	return out
+}
+
 func cmpBool(a, b bool) int {
 	switch {
 	case a == b:
@@ -266,6 +309,8 @@ func tokensColumn(r measure.Result, ref []int32) string {
 		return "-"
 	case slices.Equal(r.Tokens, ref):
 		return "= wllama"
+	case len(r.Tokens) < len(ref) && slices.Equal(r.Tokens, ref[:len(r.Tokens)]):
+		return fmt.Sprintf("= wllama (first %d)", len(r.Tokens))
 	case r.Diverge == nil:
 		return fmt.Sprintf("%d vs %d tokens", len(r.Tokens), len(ref))
 	case math.IsNaN(r.Diverge.Gap):

@@ -65,6 +65,7 @@ func TestTokensColumn(t *testing.T) {
 		{measure.Result{Tokens: []int32{5, 6, 7}}, "= wllama"},
 		{measure.Result{Tokens: []int32{5, 6, 8}, Diverge: &measure.Divergence{At: 2, Token: 8, Ref: 7, Gap: 0.0123}}, "2 same, then a tie (0.012)"},
 		{measure.Result{Tokens: []int32{5, 9, 7}, Diverge: diverge([]int32{5, 9, 7}, ref)}, "1 same"},
+		{measure.Result{Tokens: []int32{5, 6}}, "= wllama (first 2)"},
 	} {
 		if got := tokensColumn(tc.r, ref); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.r.Tokens, got, tc.want)

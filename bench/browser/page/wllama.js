@@ -28,12 +28,12 @@ const logger = { debug: () => {}, log, warn: log, error: log };
 		// between the runs; logit_bias bans what main.go's promptFor says. The
 		// first run, with log-probabilities, gives the token ids (wllama's
 		// completion API returns text otherwise) and warms up; the second is
-		// timed. Only the chosen token's: the runner-up may be a banned byte
-		// token (the bias does not reach the log-probabilities), whose lone
-		// byte wllama cannot put in its JSON.
+		// timed. The chosen token's, after the sampler: the most likely token
+		// before it may be a banned byte token (the bias does not reach the
+		// raw log-probabilities), whose lone byte wllama cannot put in its JSON.
 		const run = (logprobs) => wllama.createCompletion({
 			prompt: cfg.prompt, max_tokens: cfg.decode, temperature: 0, ignore_eos: true,
-			cache_prompt: false, logit_bias: cfg.ban, logprobs: logprobs ? 1 : undefined,
+			cache_prompt: false, logit_bias: cfg.ban, logprobs: logprobs ? 1 : undefined, post_sampling_probs: logprobs,
 		});
 		const first = await run(true);
 		const tokens = first.choices[0].logprobs.content.map((c) => c.id);
