@@ -44,7 +44,13 @@
 	// directory holding the .wasm files and the worker script (default: this
 	// script's directory; required inside a worker). Resolves to heedKernels;
 	// on failure K.error says why and K.ready stays false.
-	K.init = async ({ threads = navigator.hardwareConcurrency || 1, base } = {}) => {
+	//
+	// threads defaults to one fewer than the CPUs (the browser's own threads
+	// and the page need one), at most 4: on the 2-core bench machine, shared
+	// with other work, two threads prefilled about half as fast as one (a
+	// worker the system does not schedule holds up a product until it runs)
+	// and decoded about as fast (docs/bench.md).
+	K.init = async ({ threads = Math.min(4, Math.max(1, (navigator.hardwareConcurrency || 1) - 1)), base } = {}) => {
 		try {
 			base = new URL(base || ".", scriptURL || globalThis.location.href);
 			const bytes = await (await fetchOK(new URL("kernels.wasm", base))).arrayBuffer();
