@@ -414,7 +414,7 @@ func BenchmarkMatMul(b *testing.B) {
 	defer k.Close()
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, typ := range []ggml.Type{ggml.Q8_0, ggml.Q4_K, ggml.F32} {
-		for _, sh := range []struct{ rows, cols, n int }{{1536, 576, 1}, {576, 1536, 1}, {1536, 576, 32}, {192, 576, 1}, {32, 64, 1}} {
+		for _, sh := range []struct{ rows, cols, n int }{{1536, 576, 1}, {576, 1536, 1}, {1536, 576, 32}, {1536, 576, 128}, {192, 576, 1}, {32, 64, 1}} {
 			if sh.cols%typ.BlockSize() != 0 {
 				continue
 			}
@@ -442,6 +442,22 @@ func BenchmarkMatMul(b *testing.B) {
 					k.MatMul(typ, raw, plane, in, sums, y, sh.rows, sh.cols, sh.n, 0, sh.rows)
 				}
 			})
+			if sh.n >= 4 && Permuted(typ) {
+				// The per-token loop the tiled products replace (no tile).
+				b.Run("untiled/"+name, func(b *testing.B) {
+					var plane []float32
+					if HasPlane(typ) {
+						plane = make([]float32, len(raw)/typ.TypeSize())
+						k.Scales(typ, raw, plane)
+					}
+					xp, sums := make([]float32, len(x)), make([]float32, len(x)/16)
+					b.SetBytes(int64(len(raw)))
+					for b.Loop() {
+						k.PrepX(x, sh.n, sh.cols, xp, sums)
+						k.matMul.Invoke(int(typ), ptr(raw), ptr(plane), ptr(xp), ptr(sums), ptr(y), sh.rows, sh.cols, sh.n, 0, sh.rows, 0)
+					}
+				})
+			}
 			if k.Threads() > 1 {
 				b.Run(fmt.Sprintf("shared%d/%s", k.Threads(), name), func(b *testing.B) {
 					h, err := k.Upload(typ, raw, sh.rows, sh.cols)
