@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -130,4 +131,34 @@ func TestKernelsInBrowser(t *testing.T) {
 			})
 		}
 	}
+	if *benchPattern != "" {
+		return
+	}
+	// Two threads asked for in an isolated page whose worker script does not
+	// load: the kernels must run on one thread and say why.
+	t.Run("wasmkernels/workers-blocked", func(t *testing.T) {
+		blocked := maps.Clone(files)
+		delete(blocked, "kernels/"+WorkerScript)
+		want := []string{"TestMatMulMatchesGGML", "TestThreadsFallBackToOne"}
+		res, err := wasmtest.Run(ctx, wasmtest.Options{
+			Binary:      bins["."],
+			Args:        []string{"-test.v", "-test.run", "^(" + strings.Join(want, "|") + ")$"},
+			Env:         map[string]string{"HEED_WASM_KERNELS": "1", "HEED_WASM_WORKERS_BLOCKED": "1"},
+			Files:       blocked,
+			Scripts:     []string{"kernels/" + Script, "init.js"},
+			Isolated:    true,
+			UserDataDir: t.TempDir(),
+		})
+		if err != nil {
+			t.Fatalf("%v\noutput:\n%s", err, res.Output)
+		}
+		if res.ExitCode != 0 {
+			t.Fatalf("exit code %d\noutput:\n%s", res.ExitCode, res.Output)
+		}
+		for _, name := range want {
+			if !regexp.MustCompile(`(?m)^--- PASS: ` + name + ` `).MatchString(res.Output) {
+				t.Errorf("%s did not pass in the browser\noutput:\n%s", name, res.Output)
+			}
+		}
+	})
 }

@@ -21,6 +21,7 @@
 		ready: false, // init finished: the Go side may attach
 		threads: 1, // threads of the matrix products (the caller included)
 		error: "", // why init failed, if it did
+		threadsError: "", // why the kernels run on one thread though more were asked for, if they could not start
 		goMemory: null, // the Go program's WebAssembly.Memory (else globalThis.wasm.instance.exports.mem)
 	};
 	globalThis.heedKernels = K;
@@ -49,8 +50,15 @@
 	// and the page need one), at most 4: on the 2-core bench machine, shared
 	// with other work, two threads prefilled about half as fast as one (a
 	// worker the system does not schedule holds up a product until it runs)
-	// and decoded about as fast (docs/bench.md).
-	K.init = async ({ threads = Math.min(4, Math.max(1, (navigator.hardwareConcurrency || 1) - 1)), base } = {}) => {
+	// and decoded about as fast (docs/bench.md). Where the workers cannot
+	// start (a blocked worker script, memory), the kernels run on one thread
+	// and K.threadsError says why.
+	//
+	// A second call returns the first's promise (its options win).
+	let started = null;
+	K.init = (options) => (started = started || start(options));
+
+	async function start({ threads = Math.min(4, Math.max(1, (navigator.hardwareConcurrency || 1) - 1)), base } = {}) {
 		try {
 			base = new URL(base || ".", scriptURL || globalThis.location.href);
 			const bytes = await (await fetchOK(new URL("kernels.wasm", base))).arrayBuffer();
@@ -58,8 +66,13 @@
 			module1 = await WebAssembly.compile(bytes);
 			threads = Math.max(1, Math.min(threads | 0, 16));
 			if (threads > 1 && globalThis.crossOriginIsolated) {
-				moduleMT = await WebAssembly.compileStreaming(fetchOK(new URL("kernels-mt.wasm", base)));
-				shared = await startWorkers(threads, new URL("heed-kernels-worker.js", base));
+				try {
+					moduleMT = await WebAssembly.compileStreaming(fetchOK(new URL("kernels-mt.wasm", base)));
+					shared = await startWorkers(threads, new URL("heed-kernels-worker.js", base));
+				} catch (e) {
+					shared = null;
+					K.threadsError = String(e && e.message ? e.message : e);
+				}
 			}
 			K.threads = shared ? threads : 1;
 			K.ready = true;
@@ -67,7 +80,7 @@
 			K.error = String(e && e.message ? e.message : e);
 		}
 		return K;
-	};
+	}
 
 	async function fetchOK(url) {
 		const r = await fetch(url);
@@ -75,23 +88,40 @@
 		return r;
 	}
 
+	// sharedMemory reserves the shared memory, 4 GiB (the wasm32 limit) where
+	// the browser lets it reserve that much address space, else less.
+	function sharedMemory() {
+		for (let pages = 65536; ; pages /= 2) {
+			try {
+				return new WebAssembly.Memory({ initial: 1, maximum: pages, shared: true });
+			} catch (e) {
+				if (pages <= 4096) throw e;
+			}
+		}
+	}
+
 	async function startWorkers(threads, workerURL) {
-		const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+		const memory = sharedMemory();
 		// Synchronous, as in attach: pages wrap WebAssembly.instantiate to catch
 		// the Go program's instance (web/wasm-global.js), and must not catch these.
 		const instance = new WebAssembly.Instance(moduleMT, { env: { memory } });
 		const workers = [];
 		const started = [];
-		for (let i = 1; i < threads; i++) {
-			const w = new Worker(workerURL);
-			started.push(new Promise((resolve, reject) => {
-				w.onmessage = (e) => (e.data === "ready" ? resolve() : reject(new Error(String(e.data))));
-				w.onerror = (e) => reject(new Error(`worker: ${e.message || "failed to start"}`));
-			}));
-			w.postMessage({ module: moduleMT, memory, index: i, threads });
-			workers.push(w);
+		try {
+			for (let i = 1; i < threads; i++) {
+				const w = new Worker(workerURL);
+				workers.push(w);
+				started.push(new Promise((resolve, reject) => {
+					w.onmessage = (e) => (e.data === "ready" ? resolve() : reject(new Error(String(e.data))));
+					w.onerror = (e) => reject(new Error(`worker: ${e.message || "failed to start"}`));
+				}));
+				w.postMessage({ module: moduleMT, memory, index: i, threads });
+			}
+			await Promise.all(started);
+		} catch (e) {
+			for (const w of workers) w.terminate();
+			throw e;
 		}
-		await Promise.all(started);
 		return {
 			memory, instance, workers, alloc: new Allocator(memory), job: 0,
 			ctl: new Int32Array(memory.buffer, 0, CTL_BYTES / 4), claim: new BigInt64Array(memory.buffer, 0, CTL_BYTES / 8),
@@ -119,6 +149,7 @@
 			const off = this.top;
 			const end = off + size;
 			if (end > 4294967296) throw new RangeError("heedKernels: the shared memory's 4 GiB are used up");
+			// grow throws past the memory's maximum (sharedMemory may have reserved less).
 			const have = this.memory.buffer.byteLength;
 			if (end > have) this.memory.grow(Math.ceil((end - have) / 65536));
 			this.top = end;

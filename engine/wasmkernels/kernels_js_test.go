@@ -474,3 +474,20 @@ func BenchmarkMatMul(b *testing.B) {
 		}
 	}
 }
+
+// TestThreadsFallBackToOne runs where browser_test.go blocked the worker
+// script (HEED_WASM_WORKERS_BLOCKED): init asked for two threads in an
+// isolated page, so the kernels run on one and threadsError names the cause.
+func TestThreadsFallBackToOne(t *testing.T) {
+	if os.Getenv("HEED_WASM_WORKERS_BLOCKED") == "" {
+		t.Skip("HEED_WASM_WORKERS_BLOCKED unset")
+	}
+	k := attach(t)
+	hk := js.Global().Get("heedKernels")
+	why := hk.Get("threadsError").String()
+	if k.Threads() != 1 || !hk.Get("ready").Bool() || !js.Global().Get("crossOriginIsolated").Bool() || why == "" {
+		t.Fatalf("threads %d, ready %v, isolated %v, threadsError %q", k.Threads(), hk.Get("ready").Bool(),
+			js.Global().Get("crossOriginIsolated").Bool(), why)
+	}
+	t.Logf("threadsError: %s", why)
+}
