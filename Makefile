@@ -12,17 +12,18 @@ STATICCHECK_VERSION := v0.8.2
 
 WASM      := web/app.wasm
 ENGINE    := web/engine.wasm
+KERNELS   := $(addprefix web/,heed-kernels.js heed-kernels-worker.js kernels.wasm kernels-mt.wasm)
 ECHARTS   := web/echarts.min.js
 BIN       := bin
 GO_SRC    := $(shell find . -name '*.go' -not -path './testdata/*' -not -path './node_modules/*' 2>/dev/null) go.mod
 
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: all build serve site test test-deps bench bench-gpu bench-peer bench-page models lint clean
+.PHONY: all build serve site test test-deps bench bench-gpu bench-peer bench-page bench-browser models lint clean
 
 all: build
 
-build: $(WASM) $(ENGINE) $(BIN)/serve $(BIN)/heed
+build: $(WASM) $(ENGINE) $(KERNELS) $(BIN)/serve $(BIN)/heed
 
 # The browser client: the same main as the server, compiled to wasm, then
 # precompressed so the server can answer gzip and brotli without work per request.
@@ -38,6 +39,12 @@ $(WASM): $(GO_SRC) | $(ECHARTS)
 $(ENGINE): $(GO_SRC)
 	GOOS=js GOARCH=wasm $(GO) build $(WASMFLAGS) -o $@ ./cmd/worker
 	$(GO) run ./cmd/serve -compress $@
+
+# The CPU executor's WebAssembly SIMD kernels (engine/wasmkernels: committed
+# build outputs and their loader), which the engine worker starts before the
+# engine; copied, not committed, in web/.
+$(KERNELS): web/%: engine/wasmkernels/%
+	cp $< $@
 
 # The chart library (Apache ECharts, pinned with its npm integrity hash in
 # internal/webdeps), fetched once from the npm registry; not committed.
@@ -107,9 +114,17 @@ bench-peer:
 bench-page: build test-deps
 	$(GO) run ./bench/page -runs 3
 
+# heed in headless Chromium (its CPU executor with Go's kernels and with the
+# WebAssembly SIMD kernels on one and several threads, its WebGPU executor on
+# SwiftShader) against wllama (llama.cpp in wasm, pinned in bench/browser/peer)
+# on the same files and prompt (bench/browser/README.md).
+bench-browser:
+	npm ci --ignore-scripts --no-audit --no-fund --prefix bench/browser/peer
+	$(GO) run ./bench/browser
+
 lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 clean:
-	rm -rf $(BIN) $(SITE) $(WASM) $(WASM).gz $(WASM).br $(ENGINE) $(ENGINE).gz $(ENGINE).br $(ECHARTS) $(ECHARTS).gz $(ECHARTS).br web/echarts.LICENSE.txt web/echarts.NOTICE.txt
+	rm -rf $(BIN) $(SITE) $(WASM) $(WASM).gz $(WASM).br $(ENGINE) $(ENGINE).gz $(ENGINE).br $(KERNELS) $(ECHARTS) $(ECHARTS).gz $(ECHARTS).br web/echarts.LICENSE.txt web/echarts.NOTICE.txt

@@ -17,7 +17,34 @@ const (
 	workerScriptEnv = "HEED_WORKER_JS"
 	engineWasmEnv   = "HEED_ENGINE_WASM"
 	wasmExecEnv     = "HEED_WASM_EXEC"
+	// The WebAssembly SIMD kernels of the CPU executor (engine/wasmkernels):
+	// their script; where the server names none, the engine runs Go's kernels.
+	kernelsScriptEnv = "HEED_KERNELS_JS"
 )
+
+// kernelFileEnvs are the kernels' files that the script fetches, by the name
+// it looks them up under, and the variables the server puts their URLs in.
+var kernelFileEnvs = map[string]string{
+	"kernels.wasm":           "HEED_KERNELS_WASM",
+	"kernels-mt.wasm":        "HEED_KERNELS_MT_WASM",
+	"heed-kernels-worker.js": "HEED_KERNELS_WORKER_JS",
+}
+
+// kernelsInit is the engine worker's init.kernels, {script, files}, or nil
+// when the server named no kernels.
+func kernelsInit() any {
+	script := goapp.Getenv(kernelsScriptEnv)
+	if script == "" {
+		return nil
+	}
+	files := map[string]any{}
+	for name, env := range kernelFileEnvs {
+		if u := goapp.Getenv(env); u != "" {
+			files[name] = u
+		}
+	}
+	return map[string]any{"script": script, "files": files}
+}
 
 func envOr(k, def string) string {
 	if v := goapp.Getenv(k); v != "" {
@@ -66,8 +93,9 @@ func startEngine(s *Studio) *wire.Client {
 		return nil
 	}))
 	w.Call("postMessage", map[string]any{"init": map[string]any{
-		"wasm": envOr(engineWasmEnv, "/web/engine.wasm"),
-		"exec": envOr(wasmExecEnv, "/wasm_exec.js"),
+		"wasm":    envOr(engineWasmEnv, "/web/engine.wasm"),
+		"exec":    envOr(wasmExecEnv, "/wasm_exec.js"),
+		"kernels": kernelsInit(),
 	}})
 	return c
 }

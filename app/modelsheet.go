@@ -139,6 +139,9 @@ func modelCardOf(l *wire.Loaded) goapp.UI {
 		row("Context", strconv.Itoa(c.Context)),
 		goapp.Div().Body(goapp.Dt().Text("Chat template"), goapp.Dd().Class("heed-chat-family").Text(chatFamily)),
 		goapp.Div().Body(goapp.Dt().Text("Backend"), goapp.Dd().Class("heed-backend").Text(l.Backend.Label)),
+		goapp.If(l.Backend.Detail != "", func() goapp.UI {
+			return goapp.Div().Body(goapp.Dt().Text("Executor"), goapp.Dd().Class("heed-executor").Text(l.Backend.Detail))
+		}),
 		goapp.If(gpu != nil, func() goapp.UI {
 			rows := adapterRows(gpu)
 			return goapp.Div().Class("heed-adapter").Body(

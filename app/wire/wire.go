@@ -206,6 +206,10 @@ type Card struct {
 type Backend struct {
 	Label  string `json:"label"` // "CPU" or "WebGPU (NAME)"
 	Chosen string `json:"chosen"`
+	// Detail is the executor as reports name it (session.Backend.Desc): for
+	// the CPU, which kernels run, "cpu (wasm SIMD, 1 thread(s))" or
+	// "cpu (Go (why))".
+	Detail string `json:"detail,omitempty"`
 	// Why says why the model runs on the CPU when the choice allowed a GPU.
 	Why string `json:"why,omitempty"`
 	// Software is set when the reason is a software adapter (picking WebGPU

@@ -244,7 +244,7 @@ func loaded(sess *session.Session, choice session.Choice) *wire.Loaded {
 		Card: wire.Card{Name: c.Name, Architecture: c.Architecture, Layers: c.Layers, Dim: c.Dim, Heads: c.Heads, KVHeads: c.KVHeads,
 			Vocab: c.Vocab, Context: c.Context, Parameters: c.Parameters, TensorTypes: c.TensorTypes},
 		ChatFamily: sess.ChatFamily().String(),
-		Backend:    wire.Backend{Label: b.Label(), Chosen: string(choice)},
+		Backend:    wire.Backend{Label: b.Label(), Chosen: string(choice), Detail: b.Desc},
 	}
 	if b.Fallback != nil {
 		out.Backend.Why = b.Fallback.Error()

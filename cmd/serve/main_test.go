@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	heedapp "heed/app"
+	"heed/engine/wasmkernels"
 	"heed/internal/defaultmodel"
 	"heed/internal/server"
 )
@@ -63,6 +65,9 @@ func buildWeb(dir string) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
+		if _, kernel := fs.Stat(wasmkernels.Files, name); kernel == nil {
+			continue // a copy of make build's, maybe stale: taken from the package below
+		}
 		if !e.Type().IsRegular() || strings.HasPrefix(name, "app.wasm") || strings.HasPrefix(name, "engine.wasm") || name == "README.md" {
 			continue
 		}
@@ -73,6 +78,10 @@ func buildWeb(dir string) error {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}
+	}
+	// The CPU executor's SIMD kernels, as make build copies them.
+	if err := os.CopyFS(dir, wasmkernels.Files); err != nil {
+		return err
 	}
 	for _, b := range []struct{ out, pkg string }{{"app.wasm", "."}, {"engine.wasm", "../worker"}} {
 		wasm := filepath.Join(dir, b.out)

@@ -78,6 +78,13 @@ func TestEngineLeavesTheMainThreadFree(t *testing.T) {
 	if backend != "CPU" || !strings.Contains(note, "software") {
 		t.Errorf("automatic backend with only SwiftShader: %q, %q; want the CPU, saying the GPU is a software one", backend, note)
 	}
+	// The engine worker starts the WebAssembly SIMD kernels before the
+	// engine, and the CPU executor runs its products on them.
+	executor, _ := waitFor(page, log, `() => (document.querySelector(".heed-executor") || {}).innerText || ""`)
+	t.Logf("executor: %s", executor)
+	if !strings.Contains(executor, "wasm SIMD") {
+		t.Errorf("CPU executor in the page: %q; want the WebAssembly SIMD kernels", executor)
+	}
 	closeSheets(t, page)
 	openSheet(t, page, log, "settings")
 	setInput(t, page, "#heed-max-tokens", "8", fail)

@@ -16,11 +16,13 @@ func (e *Executor) Attention(a *model.Attention) {
 		e.mixPart = make([]float32, a.N*a.Heads*nmix)
 	}
 	ctx, _ := a.K.Shape()
-	e.att = attentionJob{e: e, a: a, ctx: ctx, nmix: nmix, group: group}
-	// A unit visits at most group·(Pos+N) keys; a worker gets at least
-	// minKeysPerWorker of them, so a decode step's few short units stay on the
-	// caller instead of paying for a worker's wake-up.
-	e.pool.run(units, max(1, minPairsPerWorker/group, minKeysPerWorker/(group*(a.Pos+a.N))), &e.att)
+	if !e.kern.attention(a, e.mixPart, ctx) {
+		e.att = attentionJob{e: e, a: a, ctx: ctx, nmix: nmix, group: group}
+		// A unit visits at most group·(Pos+N) keys; a worker gets at least
+		// minKeysPerWorker of them, so a decode step's few short units stay on the
+		// caller instead of paying for a worker's wake-up.
+		e.pool.run(units, max(1, minPairsPerWorker/group, minKeysPerWorker/(group*(a.Pos+a.N))), &e.att)
+	}
 	for j, mx := range a.Mix {
 		out := data(mx.Out)
 		for t := range a.N {

@@ -46,6 +46,10 @@ type Executor struct {
 	qa   qacts
 	mi   i8Job
 	i8w  []i8Worker
+
+	// kern runs products, attention and gates in the browser's SIMD kernels
+	// (kernels_js.go), or is nil.
+	kern *kernels
 }
 
 // Options configure an executor.
@@ -78,7 +82,7 @@ func NewWith(o Options) *Executor {
 	}
 	return &Executor{pool: newPool(threads), rows: make([][]float32, threads), scores: make([][]float32, threads),
 		tiles: make([][]float32, threads), outs: make([][]float32, threads),
-		int8: o.Int8, i8w: make([]i8Worker, threads)}
+		int8: o.Int8, i8w: make([]i8Worker, threads), kern: openKernels()}
 }
 
 // Int8 reports whether MatMul takes the int8 path where it applies
@@ -89,7 +93,10 @@ func (e *Executor) Int8() bool { return e.int8 && useVNNI }
 func (e *Executor) Threads() int { return e.pool.size }
 
 // Close stops the worker goroutines.
-func (e *Executor) Close() { e.pool.close() }
+func (e *Executor) Close() {
+	e.pool.close()
+	e.kern.close()
+}
 
 // buffer is an activation matrix in host memory.
 type buffer struct {
@@ -108,6 +115,7 @@ type weight struct {
 	rowBytes   int
 	raw        []byte
 	f32        []float32
+	kw         kernelWeight // the matrix in the browser's kernels (kernels_js.go)
 }
 
 func (w *weight) Shape() (int, int) { return w.rows, w.cols }
@@ -136,6 +144,7 @@ func (e *Executor) Weight(t *model.Tensor) (model.Weight, error) {
 			return nil, fmt.Errorf("tensor %s: %w", t.Name, err)
 		}
 	}
+	e.kern.upload(w)
 	return w, nil
 }
 
@@ -168,6 +177,11 @@ func (e *Executor) Copy(dst model.Buffer, dstOff int, src model.Buffer, srcOff, 
 func (w *weight) row(r int, scratch []float32) []float32 {
 	if w.f32 != nil {
 		return w.f32[r*w.cols : (r+1)*w.cols]
+	}
+	if w.raw == nil {
+		// The matrix lives in the browser kernels' shared memory only.
+		w.kw.row(r, scratch[:w.cols])
+		return scratch[:w.cols]
 	}
 	// The type was checked in Weight, and the row length is whole blocks.
 	_ = ggml.Dequantize(w.typ, w.raw[r*w.rowBytes:(r+1)*w.rowBytes], scratch[:w.cols])

@@ -56,6 +56,9 @@ func (e *Executor) RMSNorm(dst, x model.Buffer, gain model.Weight, n int, eps fl
 // each row once for a batch.
 func (e *Executor) MatMul(dst model.Buffer, w model.Weight, x model.Buffer, n int) {
 	W := w.(*weight)
+	if e.kern.matMul(W, data(x), data(dst), n) {
+		return
+	}
 	if e.useInt8(W) {
 		e.matMulI8(W, data(x), data(dst), n)
 		return
@@ -190,7 +193,11 @@ func (e *Executor) RoPE(x model.Buffer, n, heads int, pos int, r *model.Rope) {
 
 // SiLUMul sets gate = silu(gate)·up.
 func (e *Executor) SiLUMul(gate, up model.Buffer, count int) {
-	siluMul(data(gate)[:count], data(up)[:count])
+	g, u := data(gate)[:count], data(up)[:count]
+	if e.kern.siLUMul(g, u) {
+		return
+	}
+	siluMul(g, u)
 }
 
 // siluMulGo is the portable siluMul: silu(v) = v/(1 + e^−v), e^−v math.Exp's

@@ -137,7 +137,13 @@ func (o Opener) Open(ctx context.Context, c Choice, threads int) (b Backend, err
 // in wasm) Int8 changes nothing.
 func cpuBackend(threads int) Backend {
 	e := cpu.NewWith(cpu.Options{Threads: threads, Int8: true})
-	return Backend{Exec: e, Desc: fmt.Sprintf("cpu (%d threads)", e.Threads())}
+	desc := fmt.Sprintf("cpu (%d threads)", e.Threads())
+	if k := e.Kernels(); k != "Go" {
+		// In the browser: the WebAssembly SIMD kernels and their threads,
+		// or why Go's kernels run ("Go (…)").
+		desc = "cpu (" + k + ")"
+	}
+	return Backend{Exec: e, Desc: desc}
 }
 
 // gpu opens the device and runs the self-test on it; skipSoftware refuses

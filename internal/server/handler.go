@@ -33,6 +33,28 @@ const ContentSecurityPolicy = "default-src 'self'; " +
 	"form-action 'none'; " +
 	"frame-ancestors 'none'"
 
+// OpenerPolicy and EmbedderPolicy (COOP and COEP) go with every response, so
+// that the page is cross-origin isolated and has SharedArrayBuffer, which
+// heed's WebAssembly kernels need to share the weights with worker threads
+// (engine/wasmkernels; without isolation they run on one thread). What it
+// costs the app, nothing today:
+//   - COEP require-corp lets a page load a cross-origin subresource only
+//     through CORS or with a Cross-Origin-Resource-Policy header. The app
+//     loads scripts, styles, images and its wasm from this origin only (the
+//     CSP says so), and models from other origins with fetch in CORS mode,
+//     which COEP allows as it is (their hosts need CORS for the fetch anyway).
+//   - COOP same-origin puts the page in its own browsing context group:
+//     a cross-origin popup or opener cannot reach it (the app opens none).
+//
+// "credentialless" would also admit cross-origin no-CORS subresources
+// (without cookies), but Safari lacks it; require-corp works wherever
+// SharedArrayBuffer does. A browser that ignores the headers leaves the page
+// unisolated, and the kernels fall back to one thread.
+const (
+	OpenerPolicy   = "same-origin"
+	EmbedderPolicy = "require-corp"
+)
+
 // modelOrigins are the origins besides this one that a model URL may name.
 // IPv6 loopback is absent: CSP source expressions have no IPv6 literals
 // (Chromium ignores "http://[::1]:*" with an error).
@@ -57,6 +79,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+	// Cross-origin isolation, for the kernels' threads (OpenerPolicy).
+	hd.Set("Cross-Origin-Opener-Policy", OpenerPolicy)
+	hd.Set("Cross-Origin-Embedder-Policy", EmbedderPolicy)
 
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hd.Set("Allow", "GET, HEAD")

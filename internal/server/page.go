@@ -25,6 +25,18 @@ const (
 	echartsFile = "echarts.min.js"
 )
 
+// The CPU executor's WebAssembly SIMD kernels (engine/wasmkernels), copied
+// into the web directory by the build (make build; wasmkernels.Files): the
+// engine worker loads the script before the engine, and the script fetches
+// the others by the URLs the page passes it. A web directory without them
+// still serves: the engine then runs Go's kernels, about ten times slower.
+var kernelFiles = []struct{ name, env string }{
+	{"heed-kernels.js", "HEED_KERNELS_JS"},
+	{"kernels.wasm", "HEED_KERNELS_WASM"},
+	{"kernels-mt.wasm", "HEED_KERNELS_MT_WASM"},
+	{"heed-kernels-worker.js", "HEED_KERNELS_WORKER_JS"},
+}
+
 // appHandler configures go-app's handler for heed's pages. Every /web/ URL it
 // emits is content-addressed through assets, and its Version is the hash of
 // the whole web directory, so the service worker refreshes exactly when the
@@ -43,6 +55,26 @@ func appHandler(assets *Assets, firstScreen, base string) (*app.Handler, error) 
 		return nil, fmt.Errorf("web directory: %w", err)
 	}
 	res := based{assets: assets, prefix: strings.TrimRight(base, "/")}
+	env := map[string]string{
+		"HEED_WORKER_JS":   res.Resolve(webPrefix + workerFile),
+		"HEED_ENGINE_WASM": res.Resolve(webPrefix + engineFile),
+		"HEED_WASM_EXEC":   res.Resolve("/wasm_exec.js"),
+		"HEED_ECHARTS":     res.Resolve(webPrefix + echartsFile),
+		// The sample's run, computed by the server, which the first
+		// paint shows and the client starts from (heed/app.FirstScreen).
+		"HEED_FIRST": firstScreen,
+	}
+	// go-app's worker caches the page, its scripts, styles, wasm and PNG
+	// icons; the engine worker's files, the kernels and the SVG icon (the
+	// page's favicon) are added so that an offline start requests nothing
+	// from the network.
+	cacheable := []string{webPrefix + iconSVG, webPrefix + workerFile, webPrefix + engineFile, webPrefix + echartsFile}
+	if hasAll(assets, kernelFiles) {
+		for _, f := range kernelFiles {
+			env[f.env] = res.Resolve(webPrefix + f.name)
+			cacheable = append(cacheable, webPrefix+f.name)
+		}
+	}
 	return &app.Handler{
 		Name:        "heed",
 		ShortName:   "heed",
@@ -71,22 +103,19 @@ func appHandler(assets *Assets, firstScreen, base string) (*app.Handler, error) 
 
 		// The page's engine worker: its script and wasm, content-addressed;
 		// wasm_exec.js is go-app's own (Go's, for this toolchain).
-		Env: map[string]string{
-			"HEED_WORKER_JS":   res.Resolve(webPrefix + workerFile),
-			"HEED_ENGINE_WASM": res.Resolve(webPrefix + engineFile),
-			"HEED_WASM_EXEC":   res.Resolve("/wasm_exec.js"),
-			"HEED_ECHARTS":     res.Resolve(webPrefix + echartsFile),
-			// The sample's run, computed by the server, which the first
-			// paint shows and the client starts from (heed/app.FirstScreen).
-			"HEED_FIRST": firstScreen,
-		},
-
-		// go-app's worker caches the page, its scripts, styles, wasm and PNG
-		// icons; the engine worker's files and the SVG icon (the page's
-		// favicon) are added so that an offline start requests nothing from
-		// the network.
-		CacheableResources: []string{webPrefix + iconSVG, webPrefix + workerFile, webPrefix + engineFile, webPrefix + echartsFile},
+		Env:                env,
+		CacheableResources: cacheable,
 	}, nil
+}
+
+// hasAll reports whether the web directory holds every one of files.
+func hasAll(assets *Assets, files []struct{ name, env string }) bool {
+	for _, f := range files {
+		if !assets.Has(f.name) {
+			return false
+		}
+	}
+	return true
 }
 
 // based resolves the page's URLs below a path prefix ("" at the root): a

@@ -29,7 +29,7 @@ func TestHandlerServesPageLoaderConfigAndFiles(t *testing.T) {
 		"test.wasm":     write("x.wasm", "\x00asm"),
 		"models/m.gguf": write("m.gguf", "GGUF"),
 	}
-	srv := httptest.NewServer(handler(files, []byte(`{"args":["-test.v"],"env":{}}`)))
+	srv := httptest.NewServer(handler(files, []byte(`{"args":["-test.v"],"env":{}}`), nil, false))
 	defer srv.Close()
 	for _, tc := range []struct {
 		path, status, contentType, body string
@@ -63,5 +63,37 @@ func TestHandlerServesPageLoaderConfigAndFiles(t *testing.T) {
 				t.Errorf("body %q lacks %q", body, tc.body)
 			}
 		})
+	}
+}
+
+// TestHandlerAddsScriptsAndIsolation pins Options.Scripts (tags before the
+// loader, in order) and Options.Isolated (COOP and COEP on every response,
+// none without it).
+func TestHandlerAddsScriptsAndIsolation(t *testing.T) {
+	for _, isolated := range []bool{false, true} {
+		srv := httptest.NewServer(handler(map[string]string{}, []byte(`{}`), []string{"k/a.js", "b.js"}, isolated))
+		for _, path := range []string{"/", "/loader.js", "/missing"} {
+			resp, err := http.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			coop, coep := resp.Header.Get("Cross-Origin-Opener-Policy"), resp.Header.Get("Cross-Origin-Embedder-Policy")
+			if isolated && (coop != "same-origin" || coep != "require-corp") || !isolated && (coop != "" || coep != "") {
+				t.Errorf("isolated %v, %s: COOP %q, COEP %q", isolated, path, coop, coep)
+			}
+			if path == "/" {
+				page := string(body)
+				a, b, l := strings.Index(page, `<script src="k/a.js">`), strings.Index(page, `<script src="b.js">`), strings.Index(page, `<script src="loader.js">`)
+				if a < 0 || b < a || l < b {
+					t.Errorf("page does not load k/a.js, b.js, loader.js in order:\n%s", page)
+				}
+			}
+		}
+		srv.Close()
 	}
 }

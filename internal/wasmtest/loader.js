@@ -1,7 +1,8 @@
 // Runs a Go test binary built for js/wasm in the page and records what it printed and how it
 // ended in globalThis.wasmtest, which the Go side polls:
 //   {output: string, done: bool, exitCode: number|null, error: string|null}
-// The run's arguments and environment come from config.json (see wasmtest.go).
+// The run's arguments and environment come from config.json (see wasmtest.go); the
+// binary starts once globalThis.wasmtestReady (if a script of Options.Scripts set it) resolves.
 "use strict";
 
 (async () => {
@@ -15,6 +16,8 @@
 			return buf.length;
 		};
 		const config = await (await fetch("config.json")).json();
+		// A script of Options.Scripts may make the binary wait for it.
+		await globalThis.wasmtestReady;
 		const go = new Go();
 		go.argv = ["test.wasm", ...config.args];
 		go.env = config.env;

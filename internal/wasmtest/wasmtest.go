@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"os"
@@ -53,6 +54,14 @@ type Options struct {
 	UserDataDir string
 	// WebGPU enables SwiftShader's WebGPU adapter.
 	WebGPU bool
+	// Scripts are URL paths (of Files) loaded by the page, in order, before the
+	// test binary; one may set globalThis.wasmtestReady to a promise the loader
+	// awaits before starting the binary (e.g. kernels that load asynchronously).
+	Scripts []string
+	// Isolated sends Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy
+	// with every response, so the page is cross-origin isolated
+	// (SharedArrayBuffer, worker threads sharing memory).
+	Isolated bool
 }
 
 // Result is how a run ended.
@@ -125,7 +134,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("wasmtest: %w", err)
 	}
-	srv := &http.Server{Handler: handler(files, config)}
+	srv := &http.Server{Handler: handler(files, config, o.Scripts, o.Isolated)}
 	go srv.Serve(ln)
 	defer srv.Close()
 
@@ -210,15 +219,25 @@ func poll(ctx context.Context, page *rod.Page, start time.Time) (Result, error) 
 	}
 }
 
-// handler serves the page, the loader, the run's config and files by path.
-func handler(files map[string]string, config []byte) http.Handler {
+// handler serves the page (with the extra scripts), the loader, the run's
+// config and files by path; isolated adds the headers of cross-origin isolation.
+func handler(files map[string]string, config []byte, scripts []string, isolated bool) http.Handler {
+	var tags strings.Builder
+	for _, s := range scripts {
+		fmt.Fprintf(&tags, "<script src=\"%s\"></script>\n", html.EscapeString(s))
+	}
+	page := bytes.Replace(indexHTML, []byte("<!-- scripts -->\n"), []byte(tags.String()), 1)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		if isolated {
+			w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+			w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
+		}
 		p := strings.TrimPrefix(r.URL.Path, "/")
 		switch p {
 		case "":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Write(indexHTML)
+			w.Write(page)
 			return
 		case "loader.js":
 			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
