@@ -23,6 +23,7 @@ import (
 	"heed/app/sessionfile"
 	"heed/app/sharelink"
 	"heed/engine/calibrate"
+	"heed/engine/cpu"
 	"heed/engine/ggml"
 	"heed/engine/guide"
 	"heed/engine/influence"
@@ -572,7 +573,9 @@ func nativeInfluence(t *testing.T, path, tagged string) []influence.Track {
 	return tracks
 }
 
-// native is a model file loaded on the CPU executor, as cmd/heed loads it.
+// native is a model file loaded on the f32 reference CPU executor: the
+// page's CPU executor computes in f32 too (the 8-bit activations cmd/heed
+// asks for exist on amd64 only), and WebGPU is checked against it.
 type native struct {
 	m   *model.Model
 	tok *tokenizer.Tokenizer
@@ -581,10 +584,7 @@ type native struct {
 
 func nativeModel(t *testing.T, path string) native {
 	t.Helper()
-	b, err := session.Open(context.Background(), session.CPU, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := session.Backend{Exec: cpu.New(1), Desc: "cpu (f32 reference)"}
 	s, err := session.OpenFile(path, b, nil)
 	if err != nil {
 		b.Close()
