@@ -411,36 +411,12 @@ func native(path string, ids []int32, decode int, ban, ref []int32) (measure.Res
 }
 
 // modelFile returns the default model, or writes the synthetic one once
-// (the same file names as `go run ./bench`).
+// (the same files for every benchmark: synth.WriteFileOnce).
 func modelFile(bm benchModel, dir string) (string, error) {
 	if bm.shape == "" {
 		return defaultmodel.Ensure("models")
 	}
-	stem := strings.NewReplacer(",", "-", "=", "-").Replace(bm.shape)
-	path := filepath.Join(dir, fmt.Sprintf("%s-%s.gguf", stem, bm.typ))
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	s, err := synth.ParseShape(bm.shape)
-	if err != nil {
-		return "", err
-	}
-	f, err := os.CreateTemp(dir, ".synth-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(f.Name())
-	if err := synth.Write(f, s, bm.typ, 1); err != nil {
-		f.Close()
-		return "", fmt.Errorf("synth %s %s: %w", bm.shape, bm.typ, err)
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	return path, os.Rename(f.Name(), path)
+	return synth.WriteFileOnce(dir, bm.shape, bm.typ)
 }
 
 // browser is one headless Chromium with WebGPU on SwiftShader.
